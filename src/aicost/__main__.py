@@ -1,0 +1,3 @@
+from aicost.cli import main
+
+main()

@@ -1,0 +1,143 @@
+"""The catalog: every sheet loaded for one run, and how model references resolve against it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aicost.errors import AicostError
+from aicost.prices import FxRates, Gpu, ModelPrice, PriceSheet
+from aicost.quantity import format_moment
+
+BUNDLED = "@bundled"
+ENV_PRICES = "AICOST_PRICES"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A file the catalog was read from, for the JSON envelope."""
+
+    path: str
+    sha256: str
+    checked: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    sheets: dict[str, PriceSheet]  # by provider slug, sorted
+    fx: FxRates | None = None
+    gpus: dict[str, Gpu] = field(default_factory=dict)
+    sources: tuple[Source, ...] = ()
+
+    @property
+    def models(self) -> list[ModelPrice]:
+        return [m for sheet in self.sheets.values() for m in sheet.models]
+
+    def sheet(self, provider: str) -> PriceSheet:
+        try:
+            return self.sheets[provider.lower()]
+        except KeyError:
+            raise AicostError(
+                f"unknown provider {provider!r}", hint=_suggest(provider, self.sheets)
+            ) from None
+
+    def match(self, ref: str) -> list[ModelPrice]:
+        """Every model a reference names: `id`, an alias, or `provider/id`, case-insensitive."""
+        key = ref.strip().lower()
+        provider, _, name = key.rpartition("/")
+        found = []
+        for sheet in self.sheets.values():
+            if provider and sheet.provider != provider:
+                continue
+            for model in sheet.models:
+                if name == model.id.lower() or name in (a.lower() for a in model.aliases):
+                    found.append(model)
+        return found
+
+    def select(self, refs: Sequence[str]) -> list[ModelPrice]:
+        """Models matching any of `refs` (all models when empty); unknown references are errors."""
+        if not refs:
+            return self.models
+        chosen: dict[str, ModelPrice] = {}
+        for ref in refs:
+            matches = self.match(ref)
+            if not matches:
+                raise self.unknown(ref)
+            for model in matches:
+                chosen[model.ref] = model
+        return list(chosen.values())
+
+    def resolve(self, ref: str) -> ModelPrice:
+        """Exactly one model; an ambiguous reference lists its `provider/id` candidates."""
+        matches = self.match(ref)
+        if not matches:
+            raise self.unknown(ref)
+        if len(matches) > 1:
+            names = ", ".join(sorted(m.ref for m in matches))
+            raise AicostError(
+                f"model {ref!r} is ambiguous: it matches {names}", hint="write it as provider/id"
+            )
+        return matches[0]
+
+    def unknown(self, ref: str) -> AicostError:
+        names = {m.id.lower() for m in self.models}
+        names |= {a.lower() for m in self.models for a in m.aliases}
+        names |= {m.ref.lower() for m in self.models}
+        return AicostError(f"unknown model {ref!r}", hint=_suggest(ref, names, "`aicost models` lists them"))
+
+
+def _suggest(text: str, names: Iterable[str], fallback: str | None = None) -> str | None:
+    close = difflib.get_close_matches(text.lower(), sorted(names), n=3, cutoff=0.6)
+    if close:
+        return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+    return fallback
+
+
+def no_price_message(model: ModelPrice, moment: dt.datetime) -> str:
+    """Why a model has no price at `moment`, naming the dates that do have prices."""
+    spans = []
+    for since, until in model.priced_spans():
+        start = "the beginning" if since is None else format_moment(since)
+        end = "now" if until is None else format_moment(until)
+        spans.append(f"from {start} until {end}" if until is not None else f"from {start} on")
+    when = format_moment(moment)
+    if model.retired is not None and moment >= model.retired:
+        reason = f"{model.ref} was retired on {format_moment(model.retired)}"
+    else:
+        reason = f"{model.ref} has no price on {when}"
+    return f"{reason}; it has prices {', and '.join(spans)}"
+
+
+def source_paths(prices: Sequence[str] | None) -> list[str]:
+    """`--prices` values, else AICOST_PRICES, else the bundled sheets."""
+    if prices:
+        return list(prices)
+    env = os.environ.get(ENV_PRICES, "").strip()
+    if env:
+        return [p for p in env.split(os.pathsep) if p]
+    return [BUNDLED]
+
+
+def bundled_dir() -> Path:
+    """Where the bundled sheets are: inside the installed package, or the checkout's prices/."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("aicost.prices")
+    if spec is not None and spec.submodule_search_locations:
+        for location in spec.submodule_search_locations:
+            if Path(location, "fx.yaml").is_file():
+                return Path(location)
+    here = Path(__file__).resolve().parents[2] / "prices"
+    if here.is_dir():
+        return here
+    raise AicostError("the bundled price sheets are missing from this installation", hint="reinstall aicost")
+
+
+def yaml_files(directory: Path) -> list[Path]:
+    return sorted(
+        p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
+    )

@@ -1,0 +1,97 @@
+"""Price workloads across a catalog at a date and in a currency: the `estimate` command's core."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+
+from aicost.catalog import Catalog, no_price_message
+from aicost.errors import AicostError
+from aicost.prices import FxRates, ModelPrice
+from aicost.pricing import EstimateRow, Workload, price_workload
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    workloads: tuple[Workload, ...]
+    rows: tuple[EstimateRow, ...]
+    notes: tuple[str, ...]  # for people: models left out and why
+
+    @property
+    def over_budget(self) -> bool:
+        return any(row.over_budget for row in self.rows)
+
+
+def conversion(fx: FxRates | None, source: str, target: str) -> Decimal:
+    """The factor that turns an amount in `source` into `target` via the fx sheet's base."""
+    if source == target:
+        return Decimal(1)
+    if fx is None:
+        raise AicostError(
+            f"no exchange rates loaded to convert {source} to {target}", hint="add an fx.yaml to --prices"
+        )
+    to_rate, from_rate = fx.rate(target), fx.rate(source)
+    for code, rate in ((target, to_rate), (source, from_rate)):
+        if rate is None:
+            known = ", ".join([fx.base, *fx.rates])
+            raise AicostError(
+                f"no exchange rate for {code} in {fx.path or 'fx.yaml'} (dated {fx.date})",
+                hint=f"known currencies: {known}",
+            )
+    assert to_rate is not None and from_rate is not None
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return to_rate / from_rate
+
+
+def run_estimate(
+    catalog: Catalog,
+    workloads: Sequence[Workload],
+    *,
+    at: dt.datetime,
+    currency: str,
+    models: Sequence[str] = (),
+    providers: Sequence[str] = (),
+    top: int | None = None,
+    budget: Decimal | None = None,
+    compare: bool = False,
+) -> Estimate:
+    for provider in providers:
+        catalog.sheet(provider)  # unknown providers are errors, with suggestions
+    wanted = {p.lower() for p in providers}
+    candidates = [m for m in catalog.select(models) if not wanted or m.provider in wanted]
+    if not candidates:
+        raise AicostError("no model matches the given --model and --provider filters")
+    for ref in models:  # a model asked for by name must have a price at that date
+        for model in catalog.match(ref):
+            if (not wanted or model.provider in wanted) and model.period_at(at) is None:
+                raise AicostError(no_price_message(model, at))
+    rows: list[EstimateRow] = []
+    notes: dict[str, str] = {}
+    factors: dict[str, Decimal] = {}
+    for workload in workloads:
+        if workload.model and not compare:
+            chosen: list[ModelPrice] = [catalog.resolve(workload.model)]
+            if chosen[0].period_at(at) is None:
+                raise AicostError(f"workload {workload.name!r}: " + no_price_message(chosen[0], at))
+        else:
+            chosen = candidates
+        priced: list[EstimateRow] = []
+        for model in chosen:
+            period = model.period_at(at)
+            if period is None:
+                notes[model.ref] = no_price_message(model, at)
+                continue
+            if model.currency not in factors:
+                factors[model.currency] = conversion(catalog.fx, model.currency, currency)
+            priced.append(
+                price_workload(model, period, workload, factors[model.currency], currency, budget)
+            )
+        priced.sort(key=lambda r: (r.per_request, r.provider, r.model))
+        if top is not None:
+            priced = priced[:top]
+        rows.extend(priced)
+    rows.sort(key=lambda r: (r.workload, r.provider, r.model))
+    return Estimate(tuple(workloads), tuple(rows), tuple(notes[k] for k in sorted(notes)))

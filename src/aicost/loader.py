@@ -1,0 +1,223 @@
+"""Turn YAML files into validated price data, with every problem located at file:line:col."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from aicost import schema
+from aicost.errors import AicostError, Problem, SheetErrors
+from aicost.prices import DAYS, FxRates, Gpu, ModelPrice, Period, PriceSheet, Rates, TrainingClaim, Window
+from aicost.quantity import as_moment
+from aicost.yamlio import Document, PathKey, parse
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedFile:
+    """One file read: what kind it is and the value built from it."""
+
+    kind: str  # "sheet" | "fx" | "gpus"
+    sheet: PriceSheet | None = None
+    fx: FxRates | None = None
+    gpus: tuple[Gpu, ...] = ()
+    document: Document | None = None
+    raw: schema.SheetModel | None = None
+
+
+def problems_from(exc: ValidationError, doc: Document) -> list[Problem]:
+    """pydantic errors as located problems, with a "did you mean" for unknown keys."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc: PathKey = tuple(error["loc"])
+        # pydantic appends the failing union member or validator to the loc; keep real keys only
+        loc = _real_path(doc, loc)
+        kind = error["type"]
+        if kind == "extra_forbidden":
+            key = str(loc[-1])
+            message = f"unknown key {key!r}"
+            close = difflib.get_close_matches(key, schema.KNOWN_KEYS, n=1, cutoff=0.6)
+            if close:
+                message += f"; did you mean {close[0]!r}?"
+        elif kind == "missing":
+            message = f"missing required key {str(loc[-1])!r}"
+            loc = loc[:-1]
+        else:
+            message = str(error["msg"]).removeprefix("Value error, ")
+            field = ".".join(str(p) for p in loc)
+            if field and kind not in ("value_error", "assertion_error"):
+                message = f"{field}: {message}"
+        problems.append(Problem(doc.where(loc), "error", message))
+    return problems
+
+
+def _real_path(doc: Document, loc: PathKey) -> PathKey:
+    out: list[str | int] = []
+    node: Any = doc.data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+            out.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            out.append(part)
+        elif isinstance(node, dict) and isinstance(part, str) and part not in node and not _is_tag(part):
+            out.append(part)  # a missing or unknown key: report at it (or its parent)
+            break
+    return tuple(out)
+
+
+def _is_tag(part: str) -> bool:
+    # union members and validator names that pydantic inserts into locations
+    return part in {"date", "datetime", "function-after", "function-before", "decimal", "int", "str"} or "[" in part
+
+
+def validate_model(model: type[BaseModel], doc: Document) -> Any:
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        raise SheetErrors(problems_from(exc, doc)) from None
+
+
+def kind_of(doc: Document) -> str:
+    data = doc.data
+    if not isinstance(data, dict):
+        raise AicostError(
+            "expected a mapping with `provider:`, `fx:` or `gpus:` at the top", where=doc.where(())
+        )
+    for key, kind in (("provider", "sheet"), ("fx", "fx"), ("gpus", "gpus")):
+        if key in data:
+            return kind
+    raise AicostError(
+        "cannot tell what this file is: expected a top-level `provider:` (price sheet), "
+        "`fx:` (exchange rates) or `gpus:` (GPU figures)",
+        where=doc.where(()),
+    )
+
+
+def load_text(text: str, path: str) -> LoadedFile:
+    """Parse and validate one file's text. Raises AicostError / SheetErrors."""
+    doc = parse(text, path)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    kind = kind_of(doc)
+    if kind == "fx":
+        fx = validate_model(schema.FxModel, doc).fx
+        rates = FxRates(fx.base, fx.date, fx.source, dict(sorted(fx.rates.items())), path, digest)
+        return LoadedFile("fx", fx=rates, document=doc)
+    if kind == "gpus":
+        gpus = validate_model(schema.GpusModel, doc).gpus
+        built = tuple(
+            Gpu(k, g.name, g.bf16_tflops, g.hourly_price, g.source, g.checked) for k, g in gpus.items()
+        )
+        return LoadedFile("gpus", gpus=built, document=doc)
+    raw = validate_model(schema.SheetModel, doc)
+    sheet = build_sheet(raw, doc, digest)
+    return LoadedFile("sheet", sheet=sheet, document=doc, raw=raw)
+
+
+def build_sheet(raw: schema.SheetModel, doc: Document, digest: str) -> PriceSheet:
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    models = []
+    for model_id, entry in raw.models.items():
+        for ref in (model_id, *entry.aliases):
+            key = ref.lower()
+            if key in seen:
+                where = doc.where(("models", model_id, "aliases") if ref != model_id else ("models", model_id))
+                problems.append(
+                    Problem(where, "error", f"{ref!r} is already used by model {seen[key]!r}; ids and aliases must be unique")
+                )
+            seen[key] = model_id
+        models.append(build_model(raw, model_id, entry))
+    claims = tuple(
+        TrainingClaim(
+            provider=raw.provider, model=c.model, currency=c.currency or raw.currency,
+            covers=c.covers, source=c.source, claim=c.claim, bound=c.bound, gpu=c.gpu,
+            gpu_count=c.gpu_count, gpu_hours=c.gpu_hours, gpu_hour_price=c.gpu_hour_price,
+            active_params=c.active_params, training_tokens=c.training_tokens, flops=c.flops,
+            note=c.note,
+        )
+        for c in raw.training_claims
+    )
+    if problems:
+        raise SheetErrors(problems)
+    return PriceSheet(
+        provider=raw.provider, name=raw.name or raw.provider, currency=raw.currency,
+        source=raw.source, checked=raw.checked, path=doc.path, sha256=digest,
+        batch_multiplier=raw.batch_multiplier, models=tuple(models), claims=claims,
+    )
+
+
+def _rates(spec: schema.RatesModel, up_to: int | None = None) -> Rates:
+    assert spec.input is not None and spec.output is not None
+    return Rates(spec.input, spec.cached_input, spec.cache_write, spec.output, up_to)
+
+
+def _period(
+    spec: schema.PricedModel, since: Any, until: Any, batch_default: Decimal | None
+) -> Period:
+    if spec.tiers is not None:
+        tiers = tuple(_rates(t, t.up_to) for t in spec.tiers)
+    else:
+        tiers = (_rates(spec),)
+    windows = tuple(
+        Window(
+            name=w.name,
+            days=tuple(DAYS.index(d) for d in w.days),
+            hours=w.minutes(),
+            multiplier=w.multiplier,
+            rates=None if w.multiplier is not None else _window_rates(w, tiers[0]),
+        )
+        for w in spec.windows
+    )
+    batch = spec.batch_multiplier if spec.batch_multiplier is not None else batch_default
+    return Period(
+        since=None if since is None else as_moment(since),
+        until=None if until is None else as_moment(until),
+        tiers=tiers, windows=windows, batch_multiplier=batch,
+    )
+
+
+def _window_rates(window: schema.WindowModel, base: Rates) -> Rates:
+    """Explicit window rates; a rate the window leaves out keeps the period's own."""
+    return Rates(
+        input=base.input if window.input is None else window.input,
+        cached_input=base.cached_input if window.cached_input is None else window.cached_input,
+        cache_write=base.cache_write if window.cache_write is None else window.cache_write,
+        output=base.output if window.output is None else window.output,
+    )
+
+
+def build_model(raw: schema.SheetModel, model_id: str, entry: schema.ModelModel) -> ModelPrice:
+    model_batch = entry.batch_multiplier if entry.batch_multiplier is not None else raw.batch_multiplier
+    periods = []
+    history = list(reversed(entry.history))  # oldest first
+    start = entry.since
+    for index, past in enumerate(history):
+        since = past.since if past.since is not None else (history[index - 1].until if index else None)
+        periods.append(_period(past, since, past.until, model_batch))
+    if history:
+        start = history[-1].until
+    periods.append(_period(entry, start, None, model_batch))
+    return ModelPrice(
+        provider=raw.provider, id=model_id, name=entry.name or model_id, currency=raw.currency,
+        aliases=tuple(entry.aliases), context_window=entry.context_window,
+        retired=None if entry.retired is None else as_moment(entry.retired),
+        periods=tuple(periods),
+    )
+
+
+def load_workloads(text: str, path: str) -> schema.WorkloadFileModel:
+    doc = parse(text, path)
+    if not isinstance(doc.data, dict) or "workloads" not in doc.data:
+        raise AicostError(
+            "expected a top-level `workloads:` list", where=doc.where(()),
+            hint="see `aicost schema workload`",
+        )
+    result: schema.WorkloadFileModel = validate_model(schema.WorkloadFileModel, doc)
+    return result
+

@@ -1,0 +1,206 @@
+"""The cost engine: what one request costs on one model at one moment, and what a workload costs.
+
+Pure functions over `prices` data and Decimals. The rules (SPEC section 3):
+- per request at tier t: (input - cached - cache_write) x input_t + cached x cached_input_t
+  + cache_write x cache_write_t + (output + reasoning) x output_t, all / 1,000,000;
+- the tier is chosen by the request's input tokens (cached included) and prices the whole request;
+- batch and off-peak shares blend list and discounted prices; the two are independent, so a request
+  can be both batched and off-peak;
+- a period total is requests x per-request cost; a month is 730 hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
+
+from aicost.prices import ModelPrice, Period, Rates
+
+MILLION = Decimal(1_000_000)
+HOURS_PER_MONTH = Decimal(730)
+PERIODS = ("once", "hour", "day", "month")
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """Tokens of one request. cached and cache_write are parts of input; reasoning bills as output."""
+
+    input_tokens: int = 0
+    cached_tokens: int = 0
+    cache_write_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    name: str
+    request: Request
+    requests: int = 1
+    per: str = "once"
+    batch_share: Decimal = Decimal(0)
+    off_peak_share: Decimal = Decimal(0)
+    model: str | None = None
+    budget: Decimal | None = None  # monthly where `per` is periodic, else the total
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """A cost split by what it pays for."""
+
+    input: Decimal
+    cached: Decimal
+    cache_write: Decimal
+    output: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.input + self.cached + self.cache_write + self.output
+
+    def scaled(self, factor: Decimal) -> Parts:
+        return Parts(self.input * factor, self.cached * factor, self.cache_write * factor, self.output * factor)
+
+    def plus(self, other: Parts) -> Parts:
+        return Parts(
+            self.input + other.input, self.cached + other.cached,
+            self.cache_write + other.cache_write, self.output + other.output,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EstimateRow:
+    """One workload priced on one model: the unit every renderer draws."""
+
+    workload: str
+    provider: str
+    model: str
+    tier: str
+    currency: str
+    input_cost: Decimal
+    cached_cost: Decimal
+    cache_write_cost: Decimal
+    output_cost: Decimal
+    per_request: Decimal
+    total: Decimal
+    monthly: Decimal | None
+    requests: int
+    per: str
+    budget: Decimal | None
+    over_budget: bool | None
+    warnings: tuple[str, ...] = field(default=())
+
+
+def price_tokens(rates: Rates, request: Request) -> Parts:
+    """List price of one request at one tier."""
+    uncached = request.input_tokens - request.cached_tokens - request.cache_write_tokens
+    return Parts(
+        input=uncached * rates.input / MILLION,
+        cached=request.cached_tokens * rates.cached_rate / MILLION,
+        cache_write=request.cache_write_tokens * rates.cache_write_rate / MILLION,
+        output=(request.output_tokens + request.reasoning_tokens) * rates.output / MILLION,
+    )
+
+
+def tier_label(period: Period, index: int) -> str:
+    if not period.tiered:
+        return "flat"
+    tier = period.tiers[index]
+    if tier.up_to is not None:
+        return f"<={tier.up_to}"
+    return f">{period.tiers[index - 1].up_to}"
+
+
+def off_peak_parts(period: Period, rates: Rates, request: Request, base: Parts) -> Parts | None:
+    """The cheapest discount window's price for this request, or None where there is none."""
+    best: Parts | None = None
+    for window in period.windows:
+        if window.rates is not None:
+            parts = price_tokens(window.rates, request)
+        else:
+            assert window.multiplier is not None
+            parts = base.scaled(window.multiplier)
+        if best is None or parts.total < best.total:
+            best = parts
+    return best
+
+
+def price_request(
+    period: Period, request: Request, batch_share: Decimal = Decimal(0), off_peak_share: Decimal = Decimal(0)
+) -> tuple[int, Parts, list[str]]:
+    """Price one request in a period: (tier index, cost parts, warnings)."""
+    warnings: list[str] = []
+    with localcontext() as ctx:
+        ctx.prec = 60
+        index, rates = period.tier_for(request.input_tokens)
+        parts = price_tokens(rates, request)
+        if off_peak_share:
+            cheap = off_peak_parts(period, rates, request, parts)
+            if cheap is None:
+                warnings.append("off_peak_share given but the model has no discount window; priced at list")
+            else:
+                parts = parts.scaled(1 - off_peak_share).plus(cheap.scaled(off_peak_share))
+        if batch_share:
+            if period.batch_multiplier is None:
+                warnings.append("batch_share given but the model has no batch price; priced at list")
+            else:
+                parts = parts.scaled(1 - batch_share + batch_share * period.batch_multiplier)
+    return index, parts, warnings
+
+
+def monthly(total: Decimal, per: str) -> Decimal | None:
+    """A period's total as a month of 730 hours (daily: x 730 then / 24)."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        if per == "hour":
+            return total * HOURS_PER_MONTH
+        if per == "day":
+            return total * HOURS_PER_MONTH / 24
+        if per == "month":
+            return total
+    return None
+
+
+def price_workload(
+    model: ModelPrice,
+    period: Period,
+    workload: Workload,
+    convert: Decimal = Decimal(1),
+    currency: str | None = None,
+    budget: Decimal | None = None,
+) -> EstimateRow:
+    """Price a workload on a model. `convert` multiplies sheet-currency amounts into `currency`."""
+    request = workload.request
+    index, parts, warnings = price_request(period, request, workload.batch_share, workload.off_peak_share)
+    size = request.input_tokens + request.output_tokens + request.reasoning_tokens
+    if model.context_window is not None and size > model.context_window:
+        warnings.append(
+            f"request of {size:,} tokens exceeds the {model.context_window:,}-token context window"
+        )
+    with localcontext() as ctx:
+        ctx.prec = 60
+        if convert != 1:
+            parts = parts.scaled(convert)
+        per_request = parts.total
+        total = per_request * workload.requests
+        month = monthly(total, workload.per)
+    limit = budget if budget is not None else workload.budget
+    over = None
+    if limit is not None:
+        over = (month if month is not None else total) > limit
+    return EstimateRow(
+        workload=workload.name, provider=model.provider, model=model.id,
+        tier=tier_label(period, index), currency=currency or model.currency,
+        input_cost=parts.input, cached_cost=parts.cached, cache_write_cost=parts.cache_write,
+        output_cost=parts.output, per_request=per_request, total=total, monthly=month,
+        requests=workload.requests, per=workload.per, budget=limit, over_budget=over,
+        warnings=tuple(warnings),
+    )
+
+
+def window_at(period: Period, moment: dt.datetime) -> str | None:
+    """Name of the discount window in force at `moment` (first match wins), for usage pricing."""
+    for window in period.windows:
+        if window.covers(moment):
+            return window.name
+    return None

@@ -1,0 +1,342 @@
+"""Views of `estimate`, `models` and `history` reports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from aicost.listing import ModelInfo
+from aicost.prices import ModelPrice, Rates
+from aicost.pricing import EstimateRow, Workload
+from aicost.quantity import format_moment
+from aicost.render.money import moment, money, percent, tokens
+from aicost.render.views import (
+    add_columns,
+    drop_empty,
+    longest,
+    bar,
+    by_key,
+    escape,
+    group,
+    markdown_view,
+    md_table,
+    new_table,
+    table_view,
+)
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from aicost.report import Report
+
+
+
+def _describe(workload: Workload) -> str:
+    req = workload.request
+    parts = [f"{tokens(req.input_tokens)} in"]
+    if req.cached_tokens:
+        parts.append(f"{tokens(req.cached_tokens)} cached")
+    if req.cache_write_tokens:
+        parts.append(f"{tokens(req.cache_write_tokens)} cache write")
+    parts.append(f"{tokens(req.output_tokens)} out")
+    if req.reasoning_tokens:
+        parts.append(f"{tokens(req.reasoning_tokens)} reasoning")
+    count = f"{workload.requests:,} request{'s' if workload.requests != 1 else ''}"
+    if workload.per != "once":
+        count += f" per {workload.per}"
+    extra = []
+    if workload.batch_share:
+        extra.append(f"{workload.batch_share * 100:g}% batch")
+    if workload.off_peak_share:
+        extra.append(f"{workload.off_peak_share * 100:g}% off-peak")
+    text = f"{workload.name}: {count} of {', '.join(parts)}"
+    return text + (f" ({', '.join(extra)})" if extra else "")
+
+
+def _provider_name(report: Report, provider: str) -> str:
+    catalog = report.catalog
+    if catalog is not None and provider in catalog.sheets:
+        name = catalog.sheets[provider].name
+        return name if name == provider else f"{name} ({provider})"
+    return provider
+
+
+def _headline(row: EstimateRow) -> Decimal:
+    return row.monthly if row.monthly is not None else row.total
+
+
+class _Layout:
+    """Which columns an estimate needs, decided once over every row."""
+
+    def __init__(self, rows: Sequence[EstimateRow]):
+        self.cached = any(r.cached_cost for r in rows)
+        self.write = any(r.cache_write_cost for r in rows)
+        self.tier = any(r.tier != "flat" for r in rows)
+        self.periodic = any(r.monthly is not None for r in rows)
+        self.budget = any(r.budget is not None for r in rows)
+
+    def headers(self, per: str) -> list[str]:
+        heads = ["Model"]
+        if self.tier:
+            heads.append("Tier")
+        heads.append("Input")
+        if self.cached:
+            heads.append("Cached")
+        if self.write:
+            heads.append("Cache write")
+        heads += ["Output", "Per request", "Monthly" if per != "once" else "Total"]
+        return heads
+
+    def cells(self, row: EstimateRow) -> list[str]:
+        c = row.currency
+        cells = [row.model]
+        if self.tier:
+            cells.append(row.tier)
+        cells.append(money(row.input_cost, c))
+        if self.cached:
+            cells.append(money(row.cached_cost, c))
+        if self.write:
+            cells.append(money(row.cache_write_cost, c))
+        cells += [money(row.output_cost, c), money(row.per_request, c), money(_headline(row), c)]
+        return cells
+
+
+def _flags(row: EstimateRow) -> list[str]:
+    flags = list(row.warnings)
+    if row.over_budget:
+        flags.insert(0, f"over budget of {money(row.budget, row.currency)}")
+    return flags
+
+
+def _sections(report: Report) -> list[tuple[Workload, list[tuple[str, list[EstimateRow]]], list[EstimateRow]]]:
+    """Per workload: providers ordered by their cheapest row, rows cheapest first."""
+    rows: list[EstimateRow] = report.fields["rows"]
+    out = []
+    for workload in report.fields["workloads"]:
+        mine = sorted((r for r in rows if r.workload == workload.name), key=lambda r: (r.per_request, r.model))
+        groups = by_key(sorted(mine, key=lambda r: r.provider), key=lambda r: r.provider)
+        groups.sort(key=lambda g: (g[1][0].per_request if g[1] else Decimal(0), g[0]))
+        groups = [(p, sorted(rs, key=lambda r: (r.per_request, r.model))) for p, rs in groups]
+        out.append((workload, groups, mine))
+    return out
+
+
+@table_view("estimate")
+def estimate_table(report: Report) -> RenderableType:
+    from rich.text import Text
+
+    parts: list[Any] = []
+    for workload, groups, mine in _sections(report):
+        parts.append(Text(_describe(workload), style="bold"))
+        if not mine:
+            parts.append(Text("  no model priced"))
+            continue
+        layout = _Layout(mine)
+        dearest = max(r.per_request for r in mine)
+        for provider, rows in groups:
+            out = new_table(escape(f"{_provider_name(report, provider)} · {rows[0].currency}"))
+            heads = layout.headers(workload.per)
+            add_columns(out, [*heads, ""], numeric=heads[1:], widths={"Model": longest([r.model for r in rows])})
+            if layout.tier:
+                out.columns[1].justify = "left"
+            notes = []
+            for row in rows:
+                flags = _flags(row)
+                style = "red" if row.over_budget else None
+                cells = [escape(c) for c in layout.cells(row)]
+                if flags:
+                    cells[0] += " !"
+                    notes += [f"  ! {row.model}: {f}" for f in flags]
+                out.add_row(*cells, Text(bar(row.per_request, dearest), style="cyan"), style=style)
+            parts.append(out)
+            if notes:
+                parts.append(Text("\n".join(notes), style="yellow"))
+        if len(groups) > 1:
+            parts.append(_summary_table(groups, workload))
+    if report.extra.get("notes"):
+        parts.append(Text(f"{len(report.extra['notes'])} model(s) without a price at this date; see stderr", style="dim"))
+    return group(parts)
+
+
+def _summary_rows(groups: list[tuple[str, list[EstimateRow]]]) -> list[tuple[EstimateRow, str]]:
+    cheapest = [rows[0] for _, rows in groups]
+    base = cheapest[0].per_request
+    out = []
+    for row in cheapest:
+        ratio = "-" if base == 0 else f"{(row.per_request / base).quantize(Decimal('0.1'))}x"
+        out.append((row, ratio))
+    return out
+
+
+def _summary_table(groups: list[tuple[str, list[EstimateRow]]], workload: Workload) -> Any:
+    from rich.text import Text
+
+    out = new_table("Cheapest per provider")
+    heads = ["Provider", "Model", "Per request", "Total" if workload.per == "once" else "Monthly", "vs cheapest", ""]
+    add_columns(out, heads, numeric=heads[2:5], widths={"Model": longest([rs[0].model for _, rs in groups])})
+    dearest = max(rows[0].per_request for _, rows in groups)
+    for row, ratio in _summary_rows(groups):
+        cells = [row.provider, row.model, money(row.per_request, row.currency), money(_headline(row), row.currency)]
+        out.add_row(*(escape(c) for c in cells), ratio, Text(bar(row.per_request, dearest), style="cyan"))
+    return out
+
+
+@markdown_view("estimate")
+def estimate_markdown(report: Report) -> str:
+    chunks = []
+    for workload, groups, mine in _sections(report):
+        chunks.append(f"### {_describe(workload)}\n")
+        if not mine:
+            chunks.append("No model priced.\n")
+            continue
+        layout = _Layout(mine)
+        for provider, rows in groups:
+            chunks.append(f"**{_provider_name(report, provider)}** · {rows[0].currency}\n")
+            body = []
+            notes = []
+            for row in rows:
+                cells = layout.cells(row)
+                flags = _flags(row)
+                if flags:
+                    cells[0] += " ⚠️"
+                    notes += [f"- `{row.model}`: {f}" for f in flags]
+                body.append(cells)
+            chunks.append(md_table(layout.headers(workload.per), body, "l" + "r" * 20))
+            if notes:
+                chunks.append("\n".join(notes) + "\n")
+        if len(groups) > 1:
+            heads = ["Provider", "Model", "Per request", "Total" if workload.per == "once" else "Monthly", "vs cheapest"]
+            body = [
+                [row.provider, row.model, money(row.per_request, row.currency), money(_headline(row), row.currency), ratio]
+                for row, ratio in _summary_rows(groups)
+            ]
+            chunks.append("**Cheapest per provider**\n")
+            chunks.append(md_table(heads, body, "llrrr"))
+    return "\n".join(chunks)
+
+
+# -- models ---------------------------------------------------------------------------------------
+
+
+def _rate(value: Decimal | None, currency: str) -> str:
+    return "-" if value is None else money(value, currency)
+
+
+def _multiplier(value: Decimal | None) -> str:
+    return "-" if value is None else f"x{value.normalize():f}"
+
+
+def _tier_cells(tier: Rates, currency: str, label: str) -> list[str]:
+    return [
+        label, _rate(tier.input, currency), _rate(tier.cached_input, currency),
+        _rate(tier.cache_write, currency), _rate(tier.output, currency),
+    ]
+
+
+def _tier_label(tiers: Sequence[Rates], index: int) -> str:
+    tier = tiers[index]
+    if tier.up_to is not None:
+        return f"<={tokens(tier.up_to)}"
+    return f">{tokens(tiers[index - 1].up_to)}"
+
+
+MODEL_HEADS = ["Model", "Input", "Cached", "Cache write", "Output", "Context", "Batch", "Windows"]
+
+
+def _model_lines(info: ModelInfo) -> list[list[str]]:
+    extra = [
+        tokens(info.context_window), _multiplier(info.batch_multiplier),
+        ", ".join(sorted({w.name for w in info.windows})) or "-",
+    ]
+    if len(info.tiers) == 1:
+        return [_tier_cells(info.tiers[0], info.currency, info.id) + extra]
+    lines = [[info.id, "", "", "", "", *extra]]
+    for index, tier in enumerate(info.tiers):
+        lines.append([*_tier_cells(tier, info.currency, "  " + _tier_label(info.tiers, index)), "", "", ""])
+    return lines
+
+
+def _by_provider(report: Report) -> list[tuple[str, list[ModelInfo]]]:
+    return by_key(report.fields["models"], key=lambda m: m.provider)
+
+
+@table_view("models")
+def models_table(report: Report) -> RenderableType:
+    parts: list[Any] = []
+    for provider, infos in _by_provider(report):
+        out = new_table(escape(f"{_provider_name(report, provider)} · {infos[0].currency} per 1M tokens"))
+        heads, lines = drop_empty(MODEL_HEADS, [line for info in infos for line in _model_lines(info)])
+        add_columns(out, heads, numeric=MODEL_HEADS[1:7], widths={"Model": longest([i.id for i in infos])})
+        for line in lines:
+            out.add_row(*(escape(c) for c in line))
+        parts.append(out)
+    return group(parts)
+
+
+@markdown_view("models")
+def models_markdown(report: Report) -> str:
+    chunks = []
+    for provider, infos in _by_provider(report):
+        chunks.append(f"**{_provider_name(report, provider)}** · {infos[0].currency} per 1M tokens\n")
+        heads, body = drop_empty(MODEL_HEADS, [line for info in infos for line in _model_lines(info)])
+        chunks.append(md_table(heads, body, "l" + "r" * (len(heads) - 2) + "l"))
+    return "\n".join(chunks)
+
+
+# -- history --------------------------------------------------------------------------------------
+
+SHORT = {"input": "in", "cached_input": "cached", "cache_write": "write", "output": "out"}
+
+
+def _history_lines(report: Report) -> tuple[list[str], list[list[str]]]:
+    periods = report.fields["periods"]
+    tiered = any(len(p.tiers) > 1 for p in periods)
+    heads = ["From", "Until", *(["Tier"] if tiered else []), "Input", "Cached", "Cache write", "Output",
+             "Change", "Windows"]
+    lines = []
+    for period in periods:
+        if period.first:
+            label = "first price"
+        else:
+            label = ", ".join(f"{SHORT[k]} {percent(v)}" for k, v in period.change.items()) or "none"
+        windows = ", ".join(
+            f"{w.name} {_multiplier(w.multiplier)}" if w.multiplier is not None else w.name
+            for w in period.windows
+        )
+        for i, tier in enumerate(period.tiers):
+            head = [moment(period.since), moment(period.until, "now")] if i == 0 else ["", ""]
+            cells = _tier_cells(tier, period.currency, _tier_label(period.tiers, i) if len(period.tiers) > 1 else "")
+            lines.append([
+                *head, *(cells if tiered else cells[1:]),
+                label if i == 0 else "", windows if i == 0 else "",
+            ])
+    return drop_empty(heads, lines)
+
+
+def _history_title(report: Report) -> tuple[str, str | None]:
+    model: ModelPrice = report.fields["model"]
+    retired = None if model.retired is None else f"retired {format_moment(model.retired)}"
+    return f"{model.ref} · {model.currency} per 1M tokens", retired
+
+
+@table_view("history")
+def history_table(report: Report) -> RenderableType:
+    from rich.text import Text
+
+    title, retired = _history_title(report)
+    heads, lines = _history_lines(report)
+    out = new_table(escape(title))
+    add_columns(out, heads, numeric=("Input", "Cached", "Cache write", "Output"), widths={"From": 10, "Until": 10})
+    for line in lines:
+        out.add_row(*(escape(c) for c in line))
+    return group([out, Text(retired, style="yellow")]) if retired else out
+
+
+@markdown_view("history")
+def history_markdown(report: Report) -> str:
+    title, retired = _history_title(report)
+    heads, lines = _history_lines(report)
+    align = "".join("r" if h in ("Input", "Cached", "Cache write", "Output") else "l" for h in heads)
+    text = f"**{title}**\n\n" + md_table(heads, lines, align)
+    return text + (f"\n{retired.capitalize()}.\n" if retired else "")
