@@ -334,3 +334,7 @@ def run(argv: list[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
 
+
+
+# Commands defined in their own modules register themselves on `app` when imported.
+from aicost import cli_review, cli_training  # noqa: E402, F401

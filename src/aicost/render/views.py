@@ -42,7 +42,7 @@ def markdown_view(kind: str) -> Callable[[MarkdownView], MarkdownView]:
 
 def _load_views() -> None:
     # Views of later commands live in their own modules and register on import.
-    from aicost.render import views_estimate  # noqa: F401
+    from aicost.render import views_estimate, views_review, views_training  # noqa: F401
 
 
 def table(report: Report) -> RenderableType:

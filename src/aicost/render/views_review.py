@@ -1,0 +1,3 @@
+"""Table and Markdown views (filled in by its issue)."""
+
+from __future__ import annotations
