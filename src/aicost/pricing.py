@@ -174,9 +174,7 @@ def price_workload(
     index, parts, warnings = price_request(period, request, workload.batch_share, workload.off_peak_share)
     size = request.input_tokens + request.output_tokens + request.reasoning_tokens
     if model.context_window is not None and size > model.context_window:
-        warnings.append(
-            f"request of {size:,} tokens exceeds the {model.context_window:,}-token context window"
-        )
+        warnings.append(f"{size:,} tokens per request exceed the {model.context_window:,}-token context window")
     with localcontext() as ctx:
         ctx.prec = 60
         if convert != 1:

@@ -9,6 +9,7 @@ the data the reader returns a map from each value's path (a tuple of keys and in
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -30,6 +31,7 @@ _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
 
 PathKey = tuple[str | int, ...]
+_EXPONENT = re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9_]*)?[eE][-+]?[0-9]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,8 @@ class _Builder:
         if tag not in _SCALAR_TAGS:
             raise self.fail(node, f"tag {tag!r} is not allowed", hint="only plain YAML values are read")
         value: str = node.value
+        if tag == f"{_TAG}str" and not node.style and _EXPONENT.match(value):
+            tag = f"{_TAG}float"  # YAML 1.1 reads 37e9 as text; sheets mean the number
         if tag == f"{_TAG}float":
             text = value.replace("_", "")
             if text.lower().lstrip("+-") in (".inf", ".nan"):
