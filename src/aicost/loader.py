@@ -12,7 +12,17 @@ from pydantic import BaseModel, ValidationError
 
 from aicost import schema
 from aicost.errors import AicostError, Problem, SheetErrors
-from aicost.prices import DAYS, FxRates, Gpu, ModelPrice, Period, PriceSheet, Rates, TrainingClaim, Window
+from aicost.prices import (
+    DAYS,
+    FxRates,
+    Gpu,
+    ModelPrice,
+    Period,
+    PriceSheet,
+    Rates,
+    TrainingClaim,
+    Window,
+)
 from aicost.quantity import as_moment
 from aicost.yamlio import Document, PathKey, parse
 
@@ -59,11 +69,9 @@ def _real_path(doc: Document, loc: PathKey) -> PathKey:
     out: list[str | int] = []
     node: Any = doc.data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-            out.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
+        within_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if within_list or (isinstance(node, dict) and part in node):
+            node = node[part]  # type: ignore[index]
             out.append(part)
         elif isinstance(node, dict) and isinstance(part, str) and part not in node and not _is_tag(part):
             out.append(part)  # a missing or unknown key: report at it (or its parent)

@@ -117,9 +117,7 @@ class ModelPrice:
             until = period.until
             if self.retired is not None and (until is None or until > self.retired):
                 until = self.retired
-            if spans and spans[-1][1] == period.since:
-                spans[-1] = (spans[-1][0], until)
-            elif spans and period.since is None:
+            if (spans and spans[-1][1] == period.since) or (spans and period.since is None):
                 spans[-1] = (spans[-1][0], until)
             else:
                 spans.append((period.since, until))

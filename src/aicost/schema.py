@@ -48,7 +48,9 @@ def _amount(value: Any) -> Any:
 def _count(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError(f"expected a whole number, got {str(value).lower()}")
-    if isinstance(value, str | int | Decimal):
+    if isinstance(value, Decimal):
+        value = str(value)
+    if isinstance(value, str | int):
         return parse_tokens(value, "count")
     return value
 

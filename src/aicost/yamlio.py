@@ -98,9 +98,10 @@ class _Builder:
             if node.tag != f"{_TAG}seq":
                 raise self.fail(node, f"tag {node.tag!r} is not allowed", hint="remove the tag")
             return [self.build(item, (*key, i), depth + 1) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
         return self.scalar(node)
 
-    def scalar(self, node: yaml.Node) -> Any:
+    def scalar(self, node: yaml.ScalarNode) -> Any:
         tag = node.tag
         if tag not in _SCALAR_TAGS:
             raise self.fail(node, f"tag {tag!r} is not allowed", hint="only plain YAML values are read")

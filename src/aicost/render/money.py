@@ -22,10 +22,7 @@ def money(value: Decimal | None, currency: str) -> str:
         exponent = value.adjusted()  # position of the first significant digit
         places = max(2, 3 - exponent)
         rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
-        if rounded >= 1:
-            number = f"{rounded:,.2f}"
-        else:
-            number = f"{rounded:.{places}f}"
+        number = f"{rounded:,.2f}" if rounded >= 1 else f"{rounded:.{places}f}"
     symbol = SYMBOLS.get(currency)
     if symbol and not (symbol == "¥" and currency == "JPY"):
         return f"{sign}{symbol}{number}"

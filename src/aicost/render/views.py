@@ -47,7 +47,7 @@ def _load_views() -> None:
 
 def table(report: Report) -> RenderableType:
     _load_views()
-    view = TABLES.get(report.kind, generic_table)
+    view: TableView = TABLES.get(report.kind, generic_table)
     return view(report)
 
 
@@ -143,7 +143,8 @@ def generic_table(report: Report) -> RenderableType:
         out.add_column(column)
     for row in cells:
         out.add_row(*(escape(c) for c in row))
-    return out
+    result: RenderableType = out
+    return result
 
 
 def generic_markdown(report: Report) -> str:

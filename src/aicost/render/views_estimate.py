@@ -13,12 +13,12 @@ from aicost.quantity import format_moment
 from aicost.render.money import moment, money, percent, tokens
 from aicost.render.views import (
     add_columns,
-    drop_empty,
-    longest,
     bar,
     by_key,
+    drop_empty,
     escape,
     group,
+    longest,
     markdown_view,
     md_table,
     new_table,
