@@ -71,7 +71,7 @@ def _real_path(doc: Document, loc: PathKey) -> PathKey:
     for part in loc:
         within_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         if within_list or (isinstance(node, dict) and part in node):
-            node = node[part]  # type: ignore[index]
+            node = node[part]
             out.append(part)
         elif isinstance(node, dict) and isinstance(part, str) and part not in node and not _is_tag(part):
             out.append(part)  # a missing or unknown key: report at it (or its parent)
