@@ -112,6 +112,17 @@ def no_price_message(model: ModelPrice, moment: dt.datetime) -> str:
     return f"{reason}; it has prices {', and '.join(spans)}"
 
 
+def short_reason(model: ModelPrice, moment: dt.datetime) -> str:
+    """`provider/id (retired 2026-07-24T16:00:00Z)`: why a model is left out, in a few words."""
+    if model.retired is not None and moment >= model.retired:
+        return f"{model.ref} (retired {format_moment(model.retired)})"
+    spans = model.priced_spans()
+    starts = [s for s, _ in spans if s is not None and s > moment]
+    if starts:
+        return f"{model.ref} (priced from {format_moment(min(starts))})"
+    return f"{model.ref} (no price on {format_moment(moment)})"
+
+
 def source_paths(prices: Sequence[str] | None) -> list[str]:
     """`--prices` values, else AICOST_PRICES, else the bundled sheets."""
     if prices:

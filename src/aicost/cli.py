@@ -132,8 +132,11 @@ def emit(report: Report, fmt: Format, no_color: bool) -> None:
     from rich.console import Console
 
     color = not no_color and "NO_COLOR" not in os.environ
+    width = None
+    if not sys.stdout.isatty() and "COLUMNS" not in os.environ:
+        width = 120  # a file or pipe has no width; 80 would fold amounts
     console = Console(file=sys.stdout, no_color=not color, highlight=False, soft_wrap=False,
-                      color_system="auto" if color else None)
+                      color_system="auto" if color else None, width=width)
     console.print(rendered)
 
 
@@ -179,7 +182,7 @@ def estimate(
 ) -> None:
     """Price a workload (inline flags or -w FILE) on every selected model."""
     from aicost.estimate import run_estimate
-    from aicost.quantity import parse_amount
+    from aicost.quantity import format_moment, parse_amount
     from aicost.report import Report
     from aicost.workloads import inline_workload, read_workloads
 
@@ -214,7 +217,8 @@ def estimate(
         columns=ESTIMATE_COLUMNS,
         currency=code, as_of=at, catalog=catalog, extra={"notes": result.notes},
     )
-    note(result.notes)
+    if result.notes:
+        note([f"left out, no price on {format_moment(at)}: " + ", ".join(result.notes)])
     emit(report, fmt, no_color)
     if result.over_budget:
         over = sum(1 for r in result.rows if r.over_budget)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-from aicost.catalog import Catalog, no_price_message
+from aicost.catalog import Catalog, no_price_message, short_reason
 from aicost.errors import AicostError
 from aicost.prices import FxRates, ModelPrice
 from aicost.pricing import EstimateRow, Workload, price_workload
@@ -82,7 +82,7 @@ def run_estimate(
         for model in chosen:
             period = model.period_at(at)
             if period is None:
-                notes[model.ref] = no_price_message(model, at)
+                notes[model.ref] = short_reason(model, at)
                 continue
             if model.currency not in factors:
                 factors[model.currency] = conversion(catalog.fx, model.currency, currency)

@@ -109,6 +109,15 @@ def _flags(row: EstimateRow) -> list[str]:
     return flags
 
 
+def _grouped_flags(rows: Sequence[EstimateRow]) -> list[str]:
+    """Each distinct warning once, with the models it applies to."""
+    seen: dict[str, list[str]] = {}
+    for row in rows:
+        for flag in _flags(row):
+            seen.setdefault(flag, []).append(row.model)
+    return [f"{flag}: {', '.join(models)}" for flag, models in seen.items()]
+
+
 def _sections(report: Report) -> list[tuple[Workload, list[tuple[str, list[EstimateRow]]], list[EstimateRow]]]:
     """Per workload: providers ordered by their cheapest row, rows cheapest first."""
     rows: list[EstimateRow] = report.fields["rows"]
@@ -140,22 +149,19 @@ def estimate_table(report: Report) -> RenderableType:
             add_columns(out, [*heads, ""], numeric=heads[1:], widths={"Model": longest([r.model for r in rows])})
             if layout.tier:
                 out.columns[1].justify = "left"
-            notes = []
             for row in rows:
-                flags = _flags(row)
                 style = "red" if row.over_budget else None
                 cells = [escape(c) for c in layout.cells(row)]
-                if flags:
-                    cells[0] += " !"
-                    notes += [f"  ! {row.model}: {f}" for f in flags]
                 out.add_row(*cells, Text(bar(row.per_request, dearest), style="cyan"), style=style)
             parts.append(out)
+            notes = _grouped_flags(rows)
             if notes:
-                parts.append(Text("\n".join(notes), style="yellow"))
+                parts.append(Text("\n".join(f"  ! {n}" for n in notes), style="yellow"))
         if len(groups) > 1:
             parts.append(_summary_table(groups, workload))
     if report.extra.get("notes"):
-        parts.append(Text(f"{len(report.extra['notes'])} model(s) without a price at this date; see stderr", style="dim"))
+        count = len(report.extra["notes"])
+        parts.append(Text(f"{count} model(s) have no price at this date and are left out (see stderr)", style="dim"))
     return group(parts)
 
 
@@ -193,18 +199,11 @@ def estimate_markdown(report: Report) -> str:
         layout = _Layout(mine)
         for provider, rows in groups:
             chunks.append(f"**{_provider_name(report, provider)}** · {rows[0].currency}\n")
-            body = []
-            notes = []
-            for row in rows:
-                cells = layout.cells(row)
-                flags = _flags(row)
-                if flags:
-                    cells[0] += " ⚠️"
-                    notes += [f"- `{row.model}`: {f}" for f in flags]
-                body.append(cells)
+            body = [layout.cells(row) for row in rows]
             chunks.append(md_table(layout.headers(workload.per), body, "l" + "r" * 20))
+            notes = _grouped_flags(rows)
             if notes:
-                chunks.append("\n".join(notes) + "\n")
+                chunks.append("\n".join(f"- ⚠️ {n}" for n in notes) + "\n")
         if len(groups) > 1:
             heads = ["Provider", "Model", "Per request", "Total" if workload.per == "once" else "Monthly", "vs cheapest"]
             body = [
