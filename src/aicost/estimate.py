@@ -25,9 +25,21 @@ class Estimate:
 
 
 def conversion(fx: FxRates | None, source: str, target: str) -> Decimal:
-    """The factor that turns an amount in `source` into `target` via the fx sheet's base."""
+    """The factor that turns an amount in `source` into `target` (rounded at 60 digits)."""
+    multiply, divide = conversion_pair(fx, source, target)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return multiply / divide
+
+
+def conversion_pair(fx: FxRates | None, source: str, target: str) -> tuple[Decimal, Decimal]:
+    """(multiply, divide) turning an amount in `source` into `target` via the fx sheet's base.
+
+    Kept as a pair so an amount is multiplied before it is divided: CNY 13.3058 at 6.6529 per USD
+    is exactly USD 2, where multiplying by a rounded 1/6.6529 would not be.
+    """
     if source == target:
-        return Decimal(1)
+        return Decimal(1), Decimal(1)
     if fx is None:
         raise AicostError(
             f"no exchange rates loaded to convert {source} to {target}", hint="add an fx.yaml to --prices"
@@ -41,9 +53,7 @@ def conversion(fx: FxRates | None, source: str, target: str) -> Decimal:
                 hint=f"known currencies: {known}",
             )
     assert to_rate is not None and from_rate is not None
-    with localcontext() as ctx:
-        ctx.prec = 60
-        return to_rate / from_rate
+    return to_rate, from_rate
 
 
 def run_estimate(
@@ -70,12 +80,19 @@ def run_estimate(
                 raise AicostError(no_price_message(model, at))
     rows: list[EstimateRow] = []
     notes: dict[str, str] = {}
-    factors: dict[str, Decimal] = {}
+    factors: dict[str, tuple[Decimal, Decimal]] = {}
     for workload in workloads:
         if workload.model and not compare:
-            chosen: list[ModelPrice] = [catalog.resolve(workload.model)]
+            try:
+                chosen: list[ModelPrice] = [catalog.resolve(workload.model)]
+            except AicostError as exc:
+                raise AicostError(
+                    f"workload {workload.name!r}: {exc.message}", where=workload.model_at, hint=exc.hint
+                ) from None
             if chosen[0].period_at(at) is None:
-                raise AicostError(f"workload {workload.name!r}: " + no_price_message(chosen[0], at))
+                raise AicostError(
+                    f"workload {workload.name!r}: " + no_price_message(chosen[0], at), where=workload.model_at
+                )
         else:
             chosen = candidates
         priced: list[EstimateRow] = []
@@ -85,7 +102,7 @@ def run_estimate(
                 notes[model.ref] = short_reason(model, at)
                 continue
             if model.currency not in factors:
-                factors[model.currency] = conversion(catalog.fx, model.currency, currency)
+                factors[model.currency] = conversion_pair(catalog.fx, model.currency, currency)
             priced.append(
                 price_workload(model, period, workload, factors[model.currency], currency, budget)
             )

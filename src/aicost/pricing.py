@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 
+from aicost.errors import Location
 from aicost.prices import ModelPrice, Period, Rates
 
 MILLION = Decimal(1_000_000)
@@ -43,6 +44,7 @@ class Workload:
     off_peak_share: Decimal = Decimal(0)
     model: str | None = None
     budget: Decimal | None = None  # monthly where `per` is periodic, else the total
+    model_at: Location | None = None  # where a workload file names `model`, for errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +60,11 @@ class Parts:
     def total(self) -> Decimal:
         return self.input + self.cached + self.cache_write + self.output
 
-    def scaled(self, factor: Decimal) -> Parts:
-        return Parts(self.input * factor, self.cached * factor, self.cache_write * factor, self.output * factor)
+    def scaled(self, factor: Decimal, divisor: Decimal = Decimal(1)) -> Parts:
+        return Parts(
+            self.input * factor / divisor, self.cached * factor / divisor,
+            self.cache_write * factor / divisor, self.output * factor / divisor,
+        )
 
     def plus(self, other: Parts) -> Parts:
         return Parts(
@@ -165,11 +170,11 @@ def price_workload(
     model: ModelPrice,
     period: Period,
     workload: Workload,
-    convert: Decimal = Decimal(1),
+    convert: tuple[Decimal, Decimal] = (Decimal(1), Decimal(1)),
     currency: str | None = None,
     budget: Decimal | None = None,
 ) -> EstimateRow:
-    """Price a workload on a model. `convert` multiplies sheet-currency amounts into `currency`."""
+    """Price a workload on a model. `convert` is (multiply, divide) from the sheet's currency."""
     request = workload.request
     index, parts, warnings = price_request(period, request, workload.batch_share, workload.off_peak_share)
     size = request.input_tokens + request.output_tokens + request.reasoning_tokens
@@ -177,8 +182,8 @@ def price_workload(
         warnings.append(f"{size:,} tokens per request exceed the {model.context_window:,}-token context window")
     with localcontext() as ctx:
         ctx.prec = 60
-        if convert != 1:
-            parts = parts.scaled(convert)
+        if convert != (1, 1):
+            parts = parts.scaled(*convert)
         per_request = parts.total
         total = per_request * workload.requests
         month = monthly(total, workload.per)
