@@ -1,0 +1,451 @@
+"""Training-cost claims, recomputed from their own parts, and the price of a run that has not happened.
+
+Rules (SPEC section 7):
+- cost = GPU-hours x price per GPU-hour. The price is, in order: a `--gpu-price` override for the
+  claim's GPU, the claim's own `gpu_hour_price`, the reference `hourly_price` in gpus.yaml.
+- compute = 6 x active params x training tokens (the usual dense-transformer estimate); where either
+  is missing, the claim's stated `flops` stands in.
+- MFU = compute / (GPU-hours x 3600 x peak dense BF16 FLOP/s).
+- A claim is checked by two tests. Cost: the recomputation is within 10% of the claim (`about`); for
+  `at_least` it must reach at least 90% of the claim, for `at_most` at most 110% (a bound is only
+  contradicted by a recomputation clearly on the wrong side of it). MFU: between 10% and 70%, the range
+  real large runs reach. A test needs all its parts; one that cannot be run is named with what is
+  missing. Verdict: `inconsistent` if a test that ran failed, `consistent` if at least one ran and all
+  that ran passed, `unverifiable` if none could run. A claim with no published amount (Llama) has no
+  cost test: its hours are priced at the reference rate for scale, and the verdict rests on MFU.
+
+Money is Decimal throughout; amounts are converted into the report currency before any test, and
+the tests are ratios, so the currency does not change a verdict. GPU prices (gpus.yaml and
+`--gpu-price`) are in USD per GPU-hour; a claim's own `gpu_hour_price` is in the claim's currency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from aicost.catalog import Catalog
+from aicost.errors import AicostError
+from aicost.estimate import conversion
+from aicost.prices import FxRates, Gpu, TrainingClaim
+from aicost.render.money import money
+
+GPU_CURRENCY = "USD"  # gpus.yaml and --gpu-price
+COST_TOLERANCE = Decimal("0.10")
+MFU_LOW, MFU_HIGH = Decimal("0.10"), Decimal("0.70")
+SECONDS_PER_HOUR = 3600
+TERA = Decimal(10) ** 12
+FLOPS_PER_PARAM_TOKEN = 6
+
+CONSISTENT, INCONSISTENT, UNVERIFIABLE = "consistent", "inconsistent", "unverifiable"
+BOUND_WORDS = {"about": "about", "at_least": "at least", "at_most": "at most"}
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimCheck:
+    """One claim beside its recomputation. Money is in `currency` (the report currency)."""
+
+    provider: str
+    model: str
+    claim: Decimal | None
+    bound: str
+    currency: str
+    recomputed_cost: Decimal | None
+    flops: Decimal | None
+    flops_source: str | None  # "6ND" or "stated"
+    mfu: Decimal | None  # a fraction: 0.33 is 33%
+    verdict: str
+    reasons: tuple[str, ...]
+    covers: str
+    source: str
+    gpu: str | None
+    gpu_hours: Decimal | None
+    gpu_hour_price: Decimal | None
+    price_source: str | None  # "override", "claim" or "reference"
+    claim_currency: str  # the currency the sheet states the claim in
+
+    @property
+    def scope(self) -> str:
+        """The first clause of `covers`: what the number counts, in a few words."""
+        head = self.covers
+        for mark in (":", ";"):
+            head = head.split(mark, 1)[0]
+        return head.strip()
+
+
+CLAIM_COLUMNS = [
+    "provider", "model", "claim", "bound", "currency", "recomputed_cost", "gpu", "gpu_hours",
+    "gpu_hour_price", "price_source", "flops", "flops_source", "mfu", "verdict", "reasons", "covers",
+    "source",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimsResult:
+    checks: tuple[ClaimCheck, ...]
+    comparison: tuple[str, ...]  # for people: what the headline numbers each cover
+
+
+@dataclass(frozen=True, slots=True)
+class RunEstimate:
+    """The price of a planned run. `cost` and `gpu_hour_price` are in `currency`."""
+
+    params: Decimal
+    tokens: Decimal
+    gpu: str
+    bf16_tflops: Decimal
+    mfu: Decimal
+    gpu_hour_price: Decimal
+    price_source: str  # "given" or "reference"
+    gpus: int | None
+    currency: str
+    flops: Decimal
+    gpu_hours: Decimal
+    cost: Decimal
+    days: Decimal | None  # wall-clock days on `gpus` GPUs
+
+
+# -- numbers people type --------------------------------------------------------------------------
+
+_SCALE = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
+
+
+def parse_count(text: str, what: str) -> Decimal:
+    """`70e9`, `70B`, `15T`, `1.5k`, `2_000` -> a positive Decimal; zero and negatives fail."""
+    raw = str(text).strip()
+    body = raw.replace("_", "").replace(",", "")
+    suffix = body[-1:].lower() if body[-1:].isalpha() else ""
+    number = body[:-1] if suffix else body
+    example = "write e.g. 70e9, 70B, 15T or 1.5k"
+    if suffix not in _SCALE or not number:
+        raise AicostError(f"{what} {raw!r} is not a number; {example}")
+    try:
+        value = Decimal(number) * _SCALE[suffix]
+    except InvalidOperation:
+        raise AicostError(f"{what} {raw!r} is not a number; {example}") from None
+    if not value.is_finite() or value <= 0:
+        raise AicostError(f"{what} must be a positive number (got {raw})")
+    return value
+
+
+def parse_mfu(text: str) -> Decimal:
+    """A utilisation in (0, 1]; `40%` is read as 0.4."""
+    raw = str(text).strip()
+    try:
+        value = Decimal(raw[:-1]) / 100 if raw.endswith("%") else Decimal(raw)
+    except InvalidOperation:
+        raise AicostError(f"--mfu {raw!r} is not a number; write a fraction such as 0.4") from None
+    if not value.is_finite() or not Decimal(0) < value <= 1:
+        raise AicostError(f"--mfu must be above 0 and at most 1 (got {raw}); write e.g. 0.4 for 40%")
+    return value
+
+
+def parse_price(text: str, what: str) -> Decimal:
+    raw = str(text).strip()
+    try:
+        value = Decimal(raw.lstrip("$").replace("_", "").replace(",", ""))
+    except InvalidOperation:
+        raise AicostError(f"{what} {raw!r} is not a price; write e.g. 2.50 (USD per GPU-hour)") from None
+    if not value.is_finite() or value < 0:
+        raise AicostError(f"{what} must be a non-negative price (got {raw})")
+    return value
+
+
+def find_gpu(gpus: Mapping[str, Gpu], name: str) -> Gpu:
+    for key, gpu in gpus.items():
+        if key.lower() == name.strip().lower():
+            return gpu
+    known = ", ".join(sorted(gpus)) or "none (no gpus.yaml loaded)"
+    raise AicostError(f"unknown GPU {name!r}", hint=f"known GPUs: {known}")
+
+
+def parse_gpu_prices(specs: Sequence[str], gpus: Mapping[str, Gpu]) -> dict[str, Decimal]:
+    """`H800=3.42` (repeatable) -> {gpu key: USD per GPU-hour}."""
+    out: dict[str, Decimal] = {}
+    for spec in specs:
+        name, sep, price = spec.partition("=")
+        if not sep or not name.strip() or not price.strip():
+            raise AicostError(f"--gpu-price {spec!r} is not GPU=PRICE; write e.g. --gpu-price H800=3.42")
+        gpu = find_gpu(gpus, name)
+        out[gpu.key] = parse_price(price, f"--gpu-price {gpu.key}")
+    return out
+
+
+# -- claims ---------------------------------------------------------------------------------------
+
+
+def _sci(value: Decimal) -> str:
+    return f"{value:.2e}".replace("e+", "e")
+
+
+def count_text(value: Decimal) -> str:
+    """`37B`, `14.8T`, `2.788M`: a large count for people (up to 3 decimals)."""
+    for size, suffix in ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K")):
+        if abs(value) >= size:
+            scaled = (value / size).quantize(Decimal("0.001")).normalize()
+            return f"{scaled:f}{suffix}"
+    return f"{value.normalize():f}"
+
+
+def big_money(value: Decimal | None, currency: str) -> str:
+    """`$5.58M`, `$294.67K`, `$1.20B`; plain money below a thousand."""
+    if value is None:
+        return "-"
+    for size, suffix in ((10**9, "B"), (10**6, "M"), (10**3, "K")):
+        if abs(value) >= size:
+            text = money(value / size, currency)
+            code = f" {currency}"
+            return text[: -len(code)] + suffix + code if text.endswith(code) else text + suffix
+    return money(value, currency)
+
+
+def _pct(value: Decimal) -> str:
+    return f"{(value * 100).quantize(Decimal('0.1'))}%"
+
+
+def _hours(value: Decimal) -> str:
+    return f"{value.normalize():,f}"
+
+
+def check_claim(
+    claim: TrainingClaim,
+    gpus: Mapping[str, Gpu],
+    gpu_prices: Mapping[str, Decimal] | None = None,
+    *,
+    fx: FxRates | None = None,
+    currency: str | None = None,
+) -> ClaimCheck:
+    """Recompute one claim from its own parts and give a verdict (rules in the module docstring)."""
+    code = currency or claim.currency
+    gpu_prices = gpu_prices or {}
+    to_report = conversion(fx, claim.currency, code) if claim.currency != code else Decimal(1)
+    gpu_to_report = conversion(fx, GPU_CURRENCY, code) if code != GPU_CURRENCY else Decimal(1)
+    amount = None if claim.claim is None else claim.claim * to_report
+    gpu = gpus.get(claim.gpu) if claim.gpu else None
+    reasons: list[str] = []
+    missing_cost: list[str] = []
+    missing_mfu: list[str] = []
+
+    # The price per GPU-hour, and where it came from.
+    price: Decimal | None = None
+    price_source: str | None = None
+    said = ""
+    if claim.gpu and claim.gpu in gpu_prices:
+        price, price_source = gpu_prices[claim.gpu] * gpu_to_report, "override"
+        said = f"priced at {money(price, code)}/GPU-hour for {claim.gpu} (--gpu-price)"
+    elif claim.gpu_hour_price is not None:
+        price, price_source = claim.gpu_hour_price * to_report, "claim"
+        said = f"priced at the claim's own {money(price, code)}/GPU-hour"
+    elif gpu is not None and gpu.hourly_price is not None:
+        price, price_source = gpu.hourly_price * gpu_to_report, "reference"
+        when = f", {gpu.checked.isoformat()}" if gpu.checked else ""
+        said = f"priced at the reference rate {money(price, code)}/GPU-hour ({gpu.key} in gpus.yaml{when})"
+    if claim.gpu_hours is not None and said:
+        reasons.append(said)
+
+    recomputed = None
+    if claim.gpu_hours is not None and price is not None:
+        recomputed = claim.gpu_hours * price
+
+    # Compute: 6 x N x D, else the stated figure.
+    flops: Decimal | None = None
+    flops_source: str | None = None
+    if claim.active_params is not None and claim.training_tokens is not None:
+        flops = FLOPS_PER_PARAM_TOKEN * claim.active_params * claim.training_tokens
+        flops_source = "6ND"
+        text = (f"compute 6 x {count_text(claim.active_params)} params x {count_text(claim.training_tokens)} tokens "
+                f"= {_sci(flops)} FLOP")
+        if claim.flops is not None:
+            text += f" (stated: {_sci(claim.flops)})"
+        reasons.append(text)
+    elif claim.flops is not None:
+        flops, flops_source = claim.flops, "stated"
+        reasons.append(f"compute {_sci(flops)} FLOP as stated (no active-parameter or token count for 6ND)")
+
+    mfu: Decimal | None = None
+    if flops is not None and claim.gpu_hours and gpu is not None and gpu.bf16_tflops > 0:
+        mfu = flops / (claim.gpu_hours * SECONDS_PER_HOUR * gpu.bf16_tflops * TERA)
+
+    # What each test lacks.
+    if amount is None:
+        missing_cost.append("no published cost")
+    if claim.gpu_hours is None:
+        missing_cost.append("GPU-hours")
+        missing_mfu.append("GPU-hours")
+    if claim.gpu is None:
+        missing_mfu.append("GPU type")
+        if price is None:
+            missing_cost.append("GPU type and price")
+    elif gpu is None:
+        missing_mfu.append(f"peak throughput of {claim.gpu} (not in gpus.yaml)")
+        if price is None:
+            missing_cost.append(f"a price for {claim.gpu} (not in gpus.yaml; give --gpu-price)")
+    elif price is None:
+        missing_cost.append(f"a price for {claim.gpu} (give --gpu-price)")
+    if flops is None:
+        missing_mfu.append("compute (active params and tokens, or stated FLOP)")
+
+    failed: list[str] = []
+    passed: list[str] = []
+    if amount is not None and recomputed is not None:
+        ratio = recomputed / amount if amount else None
+        line = (f"{_hours(claim.gpu_hours or Decimal(0))} GPU-h x {money(price, code)} = {money(recomputed, code)} "
+                f"vs claim {BOUND_WORDS.get(claim.bound, claim.bound)} {money(amount, code)}")
+        if ratio is not None:
+            line += f" ({'+' if ratio >= 1 else '-'}{_pct(abs(ratio - 1))})"
+        if _cost_holds(claim.bound, recomputed, amount):
+            passed.append(f"cost test passed: {line}")
+        else:
+            failed.append(f"cost test failed: {line}; {_cost_rule(claim.bound)}")
+    elif amount is None and recomputed is not None:
+        reasons.append(f"no published cost; {_hours(claim.gpu_hours or Decimal(0))} GPU-h at "
+                       f"{money(price, code)} = {money(recomputed, code)}, for scale only")
+    if mfu is not None:
+        line = f"MFU {_pct(mfu)} against {gpu.bf16_tflops.normalize():f} TFLOP/s BF16 peak" if gpu else ""
+        if MFU_LOW <= mfu <= MFU_HIGH:
+            passed.append(f"MFU test passed: {line} (plausible: 10%-70%)")
+        else:
+            side = "below 10%" if mfu < MFU_LOW else "above 70%"
+            failed.append(f"MFU test failed: {line} is {side}, outside what real runs reach")
+
+    if failed:
+        verdict = INCONSISTENT
+    elif passed:
+        verdict = CONSISTENT
+    else:
+        verdict = UNVERIFIABLE
+    reasons += failed + passed
+    if amount is not None and recomputed is None:
+        reasons.append("cost not checked: missing " + ", ".join(_unique(missing_cost)))
+    if mfu is None:
+        reasons.append("MFU not checked: missing " + ", ".join(_unique(missing_mfu)))
+    if amount is None and recomputed is None:
+        reasons.append("cost not checked: no published cost and nothing to price the hours with")
+
+    if recomputed is None:  # nothing was priced: report no price as used
+        price = price_source = None
+    return ClaimCheck(
+        provider=claim.provider, model=claim.model, claim=amount, bound=claim.bound, currency=code,
+        recomputed_cost=recomputed, flops=flops, flops_source=flops_source, mfu=mfu, verdict=verdict,
+        reasons=tuple(reasons), covers=" ".join(claim.covers.split()), source=claim.source,
+        gpu=claim.gpu, gpu_hours=claim.gpu_hours, gpu_hour_price=price, price_source=price_source,
+        claim_currency=claim.currency,
+    )
+
+
+def _unique(items: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _cost_holds(bound: str, recomputed: Decimal, amount: Decimal) -> bool:
+    low, high = amount * (1 - COST_TOLERANCE), amount * (1 + COST_TOLERANCE)
+    if bound == "at_least":
+        return recomputed >= low
+    if bound == "at_most":
+        return recomputed <= high
+    return low <= recomputed <= high
+
+
+def _cost_rule(bound: str) -> str:
+    if bound == "at_least":
+        return "a lower bound needs the parts to reach at least 90% of it"
+    if bound == "at_most":
+        return "an upper bound needs the parts to stay within 110% of it"
+    return "the parts must land within 10% of the claim"
+
+
+def check_claims(
+    catalog: Catalog,
+    *,
+    currency: str,
+    models: Sequence[str] = (),
+    providers: Sequence[str] = (),
+    gpu_prices: Mapping[str, Decimal] | None = None,
+) -> ClaimsResult:
+    """Every selected claim, checked: by provider, in sheet order."""
+    for provider in providers:
+        catalog.sheet(provider)  # unknown providers are errors, with suggestions
+    wanted = {p.lower() for p in providers}
+    terms = [m.strip().lower() for m in models]
+    every = [c for sheet in catalog.sheets.values() for c in sheet.claims]
+    chosen = [
+        c for c in every
+        if (not wanted or c.provider in wanted) and (not terms or any(t in c.model.lower() for t in terms))
+    ]
+    if not chosen:
+        names = ", ".join(sorted({c.model for c in every})) or "none in the loaded sheets"
+        raise AicostError("no training claim matches the given --model and --provider filters",
+                          hint=f"claims: {names}")
+    checks = tuple(
+        check_claim(c, catalog.gpus, gpu_prices, fx=catalog.fx, currency=currency) for c in chosen
+    )
+    return ClaimsResult(checks=checks, comparison=tuple(compare(checks)))
+
+
+def compare(checks: Sequence[ClaimCheck]) -> list[str]:
+    """The seed article's "$6M vs $100M+", told straight: what each headline number covers."""
+    by_model = {c.model.lower(): c for c in checks}
+    v3 = by_model.get("deepseek-v3")
+    altman = by_model.get("gpt-4")
+    epoch = next((c for c in checks if c.model.lower().startswith("gpt-4") and "epoch" in c.model.lower()), None)
+    if v3 is None or v3.claim is None or (altman is None and epoch is None):
+        return []
+    code = v3.currency
+    rate = f" at an assumed {money(v3.gpu_hour_price, code)}/GPU-hour" if v3.gpu_hour_price is not None else ""
+    lines = [f"DeepSeek-V3, {big_money(v3.claim, code)}: the GPU rental of the final training run only{rate}; "
+             "no research, ablations, hardware, staff or data."]
+    if altman is not None and altman.claim is not None:
+        lines.append(f"GPT-4, {BOUND_WORDS[altman.bound]} {big_money(altman.claim, code)}: Sam Altman's remark, "
+                     "scope unspecified (it may cover far more than a final run); no parts to check.")
+    if epoch is not None and epoch.claim is not None:
+        lines.append(f"GPT-4, Epoch AI's estimate, {big_money(epoch.claim, code)}: the final run only, at cloud "
+                     "rental prices; the like-for-like figure.")
+    if altman is not None and altman.claim is not None:
+        lines.append(f"So \"{_short(v3.claim, code)} vs {_short(altman.claim, code)}+\" sets one run's rental "
+                     "against a remark about everything: apples to oranges.")
+    if epoch is not None and epoch.claim is not None and v3.claim:
+        ratio = (epoch.claim / v3.claim).quantize(Decimal("0.1"))
+        lines.append(f"Final run against final run the gap is {ratio}x (Epoch's GPT-4 against DeepSeek-V3), "
+                     "and DeepSeek's $2/GPU-hour is its own assumption.")
+    return lines
+
+
+def _short(value: Decimal, currency: str) -> str:
+    if value >= 10**6:
+        return money((value / 10**6).quantize(Decimal(1)), currency).replace(".00", "") + "M"
+    return money(value, currency)
+
+
+# -- a run that has not happened ------------------------------------------------------------------
+
+
+def estimate_run(
+    *,
+    params: Decimal,
+    tokens: Decimal,
+    gpu: Gpu,
+    mfu: Decimal,
+    gpu_price: Decimal | None = None,
+    gpus: int | None = None,
+    fx: FxRates | None = None,
+    currency: str = GPU_CURRENCY,
+) -> RunEstimate:
+    """compute = 6ND; GPU-hours = compute / (MFU x peak x 3600); cost = GPU-hours x price."""
+    if gpu_price is None and gpu.hourly_price is None:
+        raise AicostError(f"no reference price for {gpu.key} in gpus.yaml", hint="give --gpu-price")
+    if gpu.bf16_tflops <= 0:
+        raise AicostError(f"{gpu.key} has no peak throughput in gpus.yaml")
+    usd_price = gpu_price if gpu_price is not None else gpu.hourly_price
+    assert usd_price is not None
+    factor = conversion(fx, GPU_CURRENCY, currency) if currency != GPU_CURRENCY else Decimal(1)
+    price = usd_price * factor
+    flops = FLOPS_PER_PARAM_TOKEN * params * tokens
+    gpu_hours = flops / (mfu * gpu.bf16_tflops * TERA * SECONDS_PER_HOUR)
+    cost = gpu_hours * price
+    days = None if gpus is None else gpu_hours / gpus / 24
+    return RunEstimate(
+        params=params, tokens=tokens, gpu=gpu.key, bf16_tflops=gpu.bf16_tflops, mfu=mfu,
+        gpu_hour_price=price, price_source="given" if gpu_price is not None else "reference", gpus=gpus,
+        currency=currency, flops=flops, gpu_hours=gpu_hours, cost=cost, days=days,
+    )
