@@ -135,16 +135,10 @@ def source_paths(prices: Sequence[str] | None) -> list[str]:
 
 def bundled_dir() -> Path:
     """Where the bundled sheets are: inside the installed package, or the checkout's prices/."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("aicost.prices")
-    if spec is not None and spec.submodule_search_locations:
-        for location in spec.submodule_search_locations:
-            if Path(location, "fx.yaml").is_file():
-                return Path(location)
-    here = Path(__file__).resolve().parents[2] / "prices"
-    if here.is_dir():
-        return here
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "bundled", package.parents[1] / "prices"):
+        if (candidate / "fx.yaml").is_file():
+            return candidate
     raise AicostError("the bundled price sheets are missing from this installation", hint="reinstall aicost")
 
 
