@@ -1,3 +1,192 @@
-"""Commands registered on the main app (filled in by its issue)."""
+"""Commands for reviewing price sheets: `diff`, `validate` and `schema`."""
 
 from __future__ import annotations
+
+import os
+import sys
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from aicost.cli import (
+    EXIT_GATE,
+    AsOfOpt,
+    CurrencyOpt,
+    FormatOpt,
+    NoColorOpt,
+    app,
+    emit,
+    fail,
+    moment,
+    parse_or_fail,
+)
+from aicost.render import Format
+
+
+class Gate(StrEnum):
+    increase = "increase"
+    decrease = "decrease"
+    removal = "removal"
+    any = "any"
+
+
+class SchemaKind(StrEnum):
+    sheet = "sheet"
+    workload = "workload"
+
+
+CHANGE_COLUMNS = ["provider", "model", "path", "kind", "old", "new", "delta", "percent", "currency"]
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="Old side: sheet file, directory, @bundled or REV:PATH.", metavar="OLD")],
+    new: Annotated[str, typer.Argument(help="New side: sheet file, directory, @bundled or REV:PATH.", metavar="NEW")],
+    workload_file: Annotated[
+        str | None,
+        typer.Option("--workload", "-w", help="Workload YAML: add the monthly cost impact per workload and model.", metavar="FILE"),
+    ] = None,
+    exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when there is any change.")] = False,
+    fail_on: Annotated[
+        Gate | None,
+        typer.Option("--fail-on", help="Exit 1 on a matching price change above --threshold.", case_sensitive=False),
+    ] = None,
+    threshold: Annotated[
+        str | None,
+        typer.Option("--threshold", help="Percent a price change must exceed to trip --fail-on (default 0).", metavar="PCT"),
+    ] = None,
+    step_summary: Annotated[
+        bool, typer.Option("--summary", help="Also append the Markdown to $GITHUB_STEP_SUMMARY when it is set.")
+    ] = False,
+    fmt: FormatOpt = Format.table,
+    currency: CurrencyOpt = "USD",
+    as_of: AsOfOpt = None,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Semantic diff of two price catalogs (files, directories, @bundled or git REV:PATH)."""
+    from aicost.cli import check_currency
+    from aicost.diffing import diff as diff_catalogs
+    from aicost.diffing import summary
+    from aicost.quantity import parse_amount
+    from aicost.report import Report
+    from aicost.sources import load_catalog
+    from aicost.workloads import read_workloads
+
+    if threshold is not None and fail_on is None:
+        fail("--threshold needs --fail-on", hint="e.g. --fail-on increase --threshold 10")
+    limit = parse_or_fail(parse_amount, threshold.rstrip("%"), "--threshold") if threshold else None
+    at = moment(as_of)
+    workloads = read_workloads(workload_file) if workload_file else []
+    before = load_catalog([old])
+    after = load_catalog([new])
+    code = check_currency(after, currency) if workloads else currency.strip().upper()
+    result = diff_catalogs(before, after, workloads, at=at, currency=code)
+    report = Report(
+        kind="diff",
+        fields={"old": old, "new": new, "changes": list(result.changes), "impact": list(result.impact)},
+        rows=list(result.changes), columns=CHANGE_COLUMNS, currency=code, as_of=at, catalog=after,
+        extra={"summary": summary(result)},
+    )
+    emit(report, fmt, no_color)
+    if step_summary and os.environ.get("GITHUB_STEP_SUMMARY"):
+        from aicost.render import RENDERERS
+
+        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as out:
+            out.write(RENDERERS[Format.markdown](report) + "\n")
+    tripped = False
+    if exit_code and not result.empty:
+        sys.stderr.write(f"diff: {len(result.changes)} change(s)\n")
+        tripped = True
+    if fail_on is not None:
+        matched = result.gate(fail_on.value, limit if limit is not None else Decimal(0))
+        if matched:
+            above = f" above {limit}%" if limit else ""
+            sys.stderr.write(f"fail-on {fail_on.value}: {len(matched)} change(s){above}:\n")
+            for change in matched:
+                where = "/".join(p for p in (change.provider, change.model, change.path) if p)
+                pct = "" if change.percent is None else f" ({change.percent:+.1f}%)"
+                sys.stderr.write(f"  {where}: {change.kind}{pct}\n")
+            tripped = True
+    if tripped:
+        raise typer.Exit(EXIT_GATE)
+
+
+@app.command()
+def validate(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(help="Sheet files, directories, @bundled or REV:PATH (default @bundled).", metavar="[PATH]..."),
+    ] = None,
+    max_age: Annotated[
+        int | None,
+        typer.Option("--max-age", help="Flag `checked` dates older than DAYS.", metavar="DAYS", min=0),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Stale `checked` dates are errors, and any warning exits 1.")
+    ] = False,
+    fmt: FormatOpt = Format.table,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Check sheets and report every problem as path:line:col: error|warning: message."""
+    from aicost.catalog import BUNDLED
+    from aicost.report import Report
+    from aicost.sources import expand
+    from aicost.validate import Checks, validate_files
+
+    at = moment(None)
+    files = [item for spec in (paths or [BUNDLED]) for item in expand(spec)]
+    result = validate_files(files, Checks(today=at.date(), max_age=max_age, strict=strict))
+    rows = [
+        {"path": p.where.path, "line": p.where.line, "column": p.where.column,
+         "severity": p.severity, "message": p.message}
+        for p in result.problems
+    ]
+    report = Report(
+        kind="validate", fields={"files": result.files, "problems": rows}, rows=rows,
+        columns=["path", "line", "column", "severity", "message"], as_of=at,
+        extra={"problems": list(result.problems)},
+    )
+    emit(report, fmt, no_color)
+    sys.stderr.write(
+        f"validate: {result.files} file(s), {result.errors} error(s), {result.warnings} warning(s)\n"
+    )
+    if result.errors or (strict and result.warnings):
+        raise typer.Exit(EXIT_GATE)
+
+
+@app.command()
+def schema(
+    kind: Annotated[SchemaKind, typer.Argument(help="sheet (price, fx and gpus sheets) or workload.")] = SchemaKind.sheet,
+) -> None:
+    """Print the JSON Schema of price sheets or workload files."""
+    sys.stdout.write(json_schema(kind.value))
+
+
+def json_schema(kind: str) -> str:
+    """The JSON Schema (draft 2020-12) of a sheet file (price, fx or gpus) or a workload file."""
+    import json
+
+    from pydantic import BaseModel
+    from pydantic.json_schema import models_json_schema
+
+    from aicost import schema as models
+
+    if kind == "workload":
+        body = models.WorkloadFileModel.model_json_schema()
+        title = "aicost workload file"
+        top: dict[str, object] = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title}
+        top.update({k: v for k, v in body.items() if k != "title"})
+    else:
+        kinds: list[type[BaseModel]] = [models.SheetModel, models.FxModel, models.GpusModel]
+        refs, defs = models_json_schema(
+            [(k, "validation") for k in kinds], ref_template="#/$defs/{model}"
+        )
+        top = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "aicost sheet: prices (provider), exchange rates (fx) or GPU figures (gpus)",
+            "anyOf": [refs[(k, "validation")] for k in kinds],
+            **defs,
+        }
+    return json.dumps(top, indent=2, ensure_ascii=False) + "\n"

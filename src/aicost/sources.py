@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
+from aicost import cache
 from aicost.catalog import BUNDLED, Catalog, Source, bundled_dir, yaml_files
 from aicost.errors import AicostError
-from aicost.loader import LoadedFile, load_text
 from aicost.prices import FxRates, Gpu, PriceSheet
-from aicost.yamlio import read_text
+
+if TYPE_CHECKING:  # the loader pulls in yaml and pydantic: imported only when a file must be read
+    from aicost.loader import LoadedFile
 
 
 def expand(spec: str) -> list[tuple[Path, str]]:
@@ -18,6 +21,11 @@ def expand(spec: str) -> list[tuple[Path, str]]:
         base = bundled_dir()
         return [(p, f"prices/{p.name}") for p in yaml_files(base)]
     path = Path(spec)
+    if not path.exists():
+        from aicost.gitsource import looks_like_rev, materialise
+
+        if looks_like_rev(spec):  # REV:PATH, read from git (HEAD~1:prices)
+            return materialise(spec)
     if path.is_dir():
         files = yaml_files(path)
         if not files:
@@ -26,16 +34,46 @@ def expand(spec: str) -> list[tuple[Path, str]]:
     if not path.exists():
         raise AicostError(
             f"{spec}: no such file or directory",
-            hint="give a sheet file, a directory of sheets, or @bundled",
+            hint="give a sheet file, a directory of sheets, @bundled or REV:PATH",
         )
     return [(path, spec)]
 
 
+class Loaded(Protocol):
+    """What `assemble` needs of a file: a `LoadedFile` or its cached `Compiled` data."""
+
+    @property
+    def sheet(self) -> PriceSheet | None: ...
+    @property
+    def fx(self) -> FxRates | None: ...
+    @property
+    def gpus(self) -> tuple[Gpu, ...]: ...
+
+
 def load_files(files: Sequence[tuple[Path, str]]) -> list[LoadedFile]:
+    """Read and validate each file in full (YAML document and schema model included); no cache."""
+    from aicost.loader import load_text
+    from aicost.yamlio import read_text
+
     return [load_text(read_text(path, name), name) for path, name in files]
 
 
-def assemble(loaded: Sequence[LoadedFile], with_defaults: bool = True) -> Catalog:
+def compile_file(path: Path, name: str, raw: bytes | None = None) -> cache.Compiled:
+    """One file's price data, read from its YAML (from `raw` when its bytes were already read)."""
+    from aicost.loader import load_text
+    from aicost.yamlio import decode, read_text
+
+    text = read_text(path, name) if raw is None else decode(raw, name)
+    item = load_text(text, name)
+    return cache.Compiled(item.kind, item.sheet, item.fx, item.gpus)
+
+
+def load_compiled(files: Sequence[tuple[Path, str]]) -> list[cache.Compiled]:
+    """Each file's price data, from the compiled catalog cache where it is current."""
+    return [cache.load(path, name, compile_file) for path, name in files]
+
+
+def assemble(loaded: Sequence[Loaded], with_defaults: bool = True) -> Catalog:
     """Build a catalog; a later sheet replaces an earlier one of the same provider slug."""
     sheets: dict[str, PriceSheet] = {}
     fx: FxRates | None = None
@@ -60,7 +98,7 @@ def assemble(loaded: Sequence[LoadedFile], with_defaults: bool = True) -> Catalo
         defaults = {n: p for p, n in expand(BUNDLED)}
         for name, want in (("prices/fx.yaml", fx is None), ("prices/gpus.yaml", not gpus)):
             if want and name in {n for n in defaults}:
-                extra = load_text(read_text(defaults[name], name), name)
+                extra = cache.load(defaults[name], name, compile_file)
                 if extra.fx is not None:
                     fx = extra.fx
                     sources[fx.path] = Source(fx.path, fx.sha256, fx.date)
@@ -78,4 +116,4 @@ def load_catalog(specs: Sequence[str]) -> Catalog:
     files: list[tuple[Path, str]] = []
     for spec in specs:
         files.extend(expand(spec))
-    return assemble(load_files(files))
+    return assemble(load_compiled(files))
