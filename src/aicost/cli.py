@@ -318,6 +318,7 @@ def run(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     except typer.TyperException as exc:
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        message = message.replace("Value error, ", "")
         context = getattr(exc, "ctx", None)
         hint = f" (see `{context.command_path} --help`)" if context is not None else ""
         if type(exc).__name__ == "NoArgsIsHelpError" and context is not None:

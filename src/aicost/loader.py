@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -56,13 +57,43 @@ def problems_from(exc: ValidationError, doc: Document) -> list[Problem]:
         elif kind == "missing":
             message = f"missing required key {str(loc[-1])!r}"
             loc = loc[:-1]
+        elif kind == "string_pattern_mismatch" and error["ctx"]["pattern"] in _PATTERNS:
+            field = ".".join(str(p) for p in loc)
+            message = f"{field}: {error['input']!r} is not {_PATTERNS[error['ctx']['pattern']]}"
         else:
             message = str(error["msg"]).removeprefix("Value error, ")
             field = ".".join(str(p) for p in loc)
             if field and kind not in ("value_error", "assertion_error"):
                 message = f"{field}: {message}"
+            if kind == "value_error":
+                loc = _pointed(doc, loc, message)
         problems.append(Problem(doc.where(loc), "error", message))
     return problems
+
+
+_PATTERNS = {
+    schema.CURRENCY: "a currency code: three capital letters (ISO 4217), such as USD or CNY",
+    schema.SLUG: "a slug: lower-case letters, digits, '.', '_' and '-', such as deepseek-cn",
+}
+_POINTER = re.compile(r"\b(tiers|history|workloads)\[(\d+)\](?:\.(\w+))?")
+_KEY = re.compile(r"`(\w+)`")
+
+
+def _pointed(doc: Document, loc: PathKey, message: str) -> PathKey:
+    """A rule across fields names the item or key at fault (`tiers[1].up_to`); report it there."""
+    match = _POINTER.search(message)
+    if match is not None:
+        name, index, field = match.groups()
+        base = loc[:-1] if loc and loc[-1] == name else loc
+        return _real_path(doc, (*base, name, int(index), *([field] if field else [])))
+    node: Any = doc.data
+    for part in loc:
+        node = node[part]
+    if isinstance(node, dict):
+        for key in _KEY.findall(message):
+            if key in node:
+                return (*loc, key)
+    return loc
 
 
 def _real_path(doc: Document, loc: PathKey) -> PathKey:
@@ -220,6 +251,11 @@ def build_model(raw: schema.SheetModel, model_id: str, entry: schema.ModelModel)
 
 
 def load_workloads(text: str, path: str) -> schema.WorkloadFileModel:
+    return load_workloads_document(text, path)[0]
+
+
+def load_workloads_document(text: str, path: str) -> tuple[schema.WorkloadFileModel, Document]:
+    """The validated workloads and the parsed document (for the place of each value)."""
     doc = parse(text, path)
     if not isinstance(doc.data, dict) or "workloads" not in doc.data:
         raise AicostError(
@@ -227,5 +263,5 @@ def load_workloads(text: str, path: str) -> schema.WorkloadFileModel:
             hint="see `aicost schema workload`",
         )
     result: schema.WorkloadFileModel = validate_model(schema.WorkloadFileModel, doc)
-    return result
+    return result, doc
 

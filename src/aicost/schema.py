@@ -157,7 +157,10 @@ class PricedModel(RatesModel):
                 if tier.up_to is None:
                     raise ValueError(f"tiers[{index}] needs `up_to`; only the last tier is open-ended")
             if self.tiers[-1].up_to is not None:
-                raise ValueError("the last tier must have no `up_to` (it covers every larger prompt)")
+                raise ValueError(
+                    f"tiers[{len(self.tiers) - 1}].up_to: the last tier must have no `up_to` "
+                    "(it covers every larger prompt)"
+                )
             bounds = [t.up_to for t in self.tiers[:-1]]
             for index in range(1, len(bounds)):
                 if bounds[index] <= bounds[index - 1]:  # type: ignore[operator]
@@ -202,13 +205,15 @@ class ModelModel(PricedModel):
                     f"history[{index - 1}].until; list periods newest first"
                 )
             if period.since is not None and moment(period.since) >= until:
-                raise ValueError(f"history[{index}]: `since` {period.since} is not before `until` {period.until}")
+                raise ValueError(
+                    f"history[{index}].since {period.since} is not before its `until` {period.until}"
+                )
             if index + 1 < len(self.history) and period.since is not None:
                 older_until = moment(self.history[index + 1].until)
                 if moment(period.since) < older_until:
                     raise ValueError(
-                        f"history periods overlap: history[{index}] starts {period.since}, before "
-                        f"history[{index + 1}] ends {self.history[index + 1].until}"
+                        f"history periods overlap: history[{index}].since {period.since} is before "
+                        f"the end of history[{index + 1}] ({self.history[index + 1].until})"
                     )
             previous_until = until
         if self.retired is not None and self.history and moment(self.retired) <= moment(self.history[0].until):
@@ -264,7 +269,7 @@ class FxBody(Strict):
     def _positive(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
         for code, rate in value.items():
             if rate == 0:
-                raise ValueError(f"rate for {code} is 0; an exchange rate must be positive")
+                raise ValueError(f"rate for `{code}` is 0; an exchange rate must be positive")
         return value
 
 
@@ -305,8 +310,9 @@ class WorkloadModel(Strict):
     def _cache_within_input(self) -> WorkloadModel:
         if self.cached_tokens + self.cache_write_tokens > self.input_tokens:
             raise ValueError(
-                f"cached_tokens ({self.cached_tokens}) + cache_write_tokens ({self.cache_write_tokens}) "
-                f"exceed input_tokens ({self.input_tokens}); they count part of the input"
+                f"`cached_tokens` ({self.cached_tokens}) + `cache_write_tokens` ({self.cache_write_tokens}) "
+                f"exceed `input_tokens` ({self.input_tokens}); they count part of the input, so raise "
+                "`input_tokens` or lower them"
             )
         return self
 
@@ -320,9 +326,11 @@ class WorkloadFileModel(Strict):
         if not value:
             raise ValueError("`workloads` is empty; give at least one workload")
         seen: set[str] = set()
-        for item in value:
+        for index, item in enumerate(value):
             if item.name in seen:
-                raise ValueError(f"workload name {item.name!r} is used twice; names must be unique")
+                raise ValueError(
+                    f"workloads[{index}].name {item.name!r} is used twice; give each workload its own name"
+                )
             seen.add(item.name)
         return value
 

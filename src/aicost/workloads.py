@@ -12,18 +12,19 @@ from aicost.quantity import parse_share, parse_tokens
 def read_workloads(path: str) -> list[Workload]:
     from pathlib import Path
 
-    from aicost.loader import load_workloads
+    from aicost.loader import load_workloads_document
     from aicost.yamlio import read_text
 
-    parsed = load_workloads(read_text(Path(path), path), path)
+    parsed, doc = load_workloads_document(read_text(Path(path), path), path)
     return [
         Workload(
             name=w.name,
             request=Request(w.input_tokens, w.cached_tokens, w.cache_write_tokens, w.output_tokens, w.reasoning_tokens),
             requests=w.requests, per=w.per, batch_share=w.batch_share, off_peak_share=w.off_peak_share,
             model=w.model, budget=w.budget,
+            model_at=doc.where(("workloads", i, "model")) if w.model else None,
         )
-        for w in parsed.workloads
+        for i, w in enumerate(parsed.workloads)
     ]
 
 

@@ -162,7 +162,12 @@ def decode(raw: bytes, name: str) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise AicostError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        raise AicostError(
+            f"not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.end]!r})",
+            where=Location(name, line, column), hint="save the file as UTF-8",
+        ) from None
 
 
 def parse(text: str, path: str) -> Document:
@@ -173,6 +178,11 @@ def parse(text: str, path: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         where = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
         problem = exc.problem or exc.context or "invalid YAML"
+        if (exc.context or "").startswith("expected a single document"):
+            raise AicostError(
+                "invalid YAML: a second document starts here; a file holds one document",
+                where=where, hint="remove the `---` line or split the file",
+            ) from None
         raise AicostError(f"invalid YAML: {problem}", where=where) from None
     except yaml.YAMLError as exc:
         raise AicostError(f"invalid YAML: {exc}", where=Location(path)) from None

@@ -1,0 +1,34 @@
+"""Shared fixtures: run the CLI in-process with a fixed width and no colour."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+from aicost.cli import run as cli_run
+
+DATA = Path(__file__).parent / "data"
+
+Run = Callable[[Sequence[object]], tuple[int, str, str]]
+
+
+@pytest.fixture(autouse=True)
+def _plain_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("AICOST_PRICES", raising=False)
+    monkeypatch.delenv("AICOST_DEBUG", raising=False)
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Run:
+    """`run(["estimate", ...])` -> (exit code, stdout, stderr) of `aicost ...`."""
+
+    def invoke(argv: Sequence[object]) -> tuple[int, str, str]:
+        code = cli_run([str(a) for a in argv])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
