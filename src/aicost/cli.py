@@ -306,6 +306,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
 
 def run(argv: list[str] | None = None) -> int:
     try:
+        fast = _fast_call(sys.argv[1:] if argv is None else argv)
+        if fast is not None:
+            fast()
+            return EXIT_OK
         result = app(args=argv, prog_name="aicost", standalone_mode=False)
         return result if isinstance(result, int) else EXIT_OK
     except AicostError as exc:
@@ -339,6 +343,17 @@ def run(argv: list[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
 
+
+
+def _fast_call(argv: list[str]) -> Callable[[], object] | None:
+    """Plain `--version`, `estimate` and `models` calls skip Typer's parser (see cli_fast)."""
+    if argv == ["--version"]:
+        return lambda: _version(True)
+    if not argv or argv[0] not in ("estimate", "models"):
+        return None
+    from aicost import cli_fast
+
+    return cli_fast.plan({"estimate": estimate, "models": models}, argv)
 
 
 # Commands defined in their own modules register themselves on `app` when imported.
