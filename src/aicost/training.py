@@ -27,7 +27,7 @@ from decimal import Decimal, InvalidOperation
 
 from aicost.catalog import Catalog
 from aicost.errors import AicostError
-from aicost.estimate import conversion
+from aicost.estimate import conversion_pair
 from aicost.prices import FxRates, Gpu, TrainingClaim
 from aicost.render.money import money
 
@@ -219,9 +219,9 @@ def check_claim(
     """Recompute one claim from its own parts and give a verdict (rules in the module docstring)."""
     code = currency or claim.currency
     gpu_prices = gpu_prices or {}
-    to_report = conversion(fx, claim.currency, code) if claim.currency != code else Decimal(1)
-    gpu_to_report = conversion(fx, GPU_CURRENCY, code) if code != GPU_CURRENCY else Decimal(1)
-    amount = None if claim.claim is None else claim.claim * to_report
+    to_report = conversion_pair(fx, claim.currency, code)
+    gpu_to_report = conversion_pair(fx, GPU_CURRENCY, code)
+    amount = None if claim.claim is None else _convert(claim.claim, to_report)
     gpu = gpus.get(claim.gpu) if claim.gpu else None
     reasons: list[str] = []
     missing_cost: list[str] = []
@@ -232,13 +232,13 @@ def check_claim(
     price_source: str | None = None
     said = ""
     if claim.gpu and claim.gpu in gpu_prices:
-        price, price_source = gpu_prices[claim.gpu] * gpu_to_report, "override"
+        price, price_source = _convert(gpu_prices[claim.gpu], gpu_to_report), "override"
         said = f"priced at {money(price, code)}/GPU-hour for {claim.gpu} (--gpu-price)"
     elif claim.gpu_hour_price is not None:
-        price, price_source = claim.gpu_hour_price * to_report, "claim"
+        price, price_source = _convert(claim.gpu_hour_price, to_report), "claim"
         said = f"priced at the claim's own {money(price, code)}/GPU-hour"
     elif gpu is not None and gpu.hourly_price is not None:
-        price, price_source = gpu.hourly_price * gpu_to_report, "reference"
+        price, price_source = _convert(gpu.hourly_price, gpu_to_report), "reference"
         when = f", {gpu.checked.isoformat()}" if gpu.checked else ""
         said = f"priced at the reference rate {money(price, code)}/GPU-hour ({gpu.key} in gpus.yaml{when})"
     if claim.gpu_hours is not None and said:
@@ -280,7 +280,7 @@ def check_claim(
     elif gpu is None:
         missing_mfu.append(f"peak throughput of {claim.gpu} (not in gpus.yaml)")
         if price is None:
-            missing_cost.append(f"a price for {claim.gpu} (not in gpus.yaml; give --gpu-price)")
+            missing_cost.append(f"a price for {claim.gpu} (not in gpus.yaml)")
     elif price is None:
         missing_cost.append(f"a price for {claim.gpu} (give --gpu-price)")
     if flops is None:
@@ -332,6 +332,12 @@ def check_claim(
         gpu=claim.gpu, gpu_hours=claim.gpu_hours, gpu_hour_price=price, price_source=price_source,
         claim_currency=claim.currency,
     )
+
+
+def _convert(value: Decimal, pair: tuple[Decimal, Decimal]) -> Decimal:
+    """Multiply first, then divide, so a round trip through a rate stays exact where it can."""
+    multiply, divide = pair
+    return value * multiply / divide if multiply != divide else value
 
 
 def _unique(items: Sequence[str]) -> list[str]:
@@ -438,8 +444,7 @@ def estimate_run(
         raise AicostError(f"{gpu.key} has no peak throughput in gpus.yaml")
     usd_price = gpu_price if gpu_price is not None else gpu.hourly_price
     assert usd_price is not None
-    factor = conversion(fx, GPU_CURRENCY, currency) if currency != GPU_CURRENCY else Decimal(1)
-    price = usd_price * factor
+    price = _convert(usd_price, conversion_pair(fx, GPU_CURRENCY, currency))
     flops = FLOPS_PER_PARAM_TOKEN * params * tokens
     gpu_hours = flops / (mfu * gpu.bf16_tflops * TERA * SECONDS_PER_HOUR)
     cost = gpu_hours * price
