@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ A100_PEAK = Decimal("312")
 TERA = Decimal(10) ** 12
 
 
-def claims(run: Run, *args: str) -> dict[str, dict[str, object]]:
+def claims(run: Run, *args: str) -> dict[str, dict[str, Any]]:
     code, out, err = run(["training", "-f", "json", *args])
     assert code == 0, err
     return {c["model"]: c for c in json.loads(out)["claims"]}
@@ -55,7 +56,7 @@ def test_gpu_price_override_reprices(run: Run) -> None:
     assert rows["DeepSeek-V3"]["price_source"] == "override"
     # 71% above the claim: the cost test fails, and says so with the numbers.
     assert rows["DeepSeek-V3"]["verdict"] == "inconsistent"
-    assert any("cost test failed" in r and "$9,534,960.00" in r for r in rows["DeepSeek-V3"]["reasons"])  # type: ignore[attr-defined]
+    assert any("cost test failed" in r and "$9,534,960.00" in r for r in rows["DeepSeek-V3"]["reasons"])
     assert Decimal(str(rows["DeepSeek-R1"]["recomputed_cost"])) == Decimal(147336) * Decimal("3.42")
 
 
@@ -67,7 +68,7 @@ def test_r1_rl_stage_recomputes_from_its_hours(run: Run) -> None:
     assert Decimal(str(row["recomputed_cost"])) == hours * 2 == 294672
     assert row["mfu"] is None  # no token count published
     assert row["verdict"] == "consistent"
-    assert any(r.startswith("MFU not checked") for r in row["reasons"])  # type: ignore[attr-defined]
+    assert any(r.startswith("MFU not checked") for r in row["reasons"])
 
 
 def test_llama_405b_mfu_and_reference_price(run: Run) -> None:
@@ -79,7 +80,7 @@ def test_llama_405b_mfu_and_reference_price(run: Run) -> None:
     assert Decimal(str(row["recomputed_cost"])) == Decimal(30840000) * Decimal("2.95")  # gpus.yaml H100
     assert row["price_source"] == "reference"
     assert row["verdict"] == "consistent"
-    assert any("no published cost" in r for r in row["reasons"])  # type: ignore[attr-defined]
+    assert any("no published cost" in r for r in row["reasons"])
 
 
 def test_gpt4_at_least_is_unverifiable(run: Run) -> None:
@@ -88,7 +89,7 @@ def test_gpt4_at_least_is_unverifiable(run: Run) -> None:
     assert gpt4["bound"] == "at_least" and gpt4["claim"] == "100000000"
     assert gpt4["verdict"] == "unverifiable"
     assert gpt4["recomputed_cost"] is None and gpt4["mfu"] is None
-    assert any("missing GPU-hours" in r for r in gpt4["reasons"])  # type: ignore[attr-defined]
+    assert any("missing GPU-hours" in r for r in gpt4["reasons"])
     epoch = rows["GPT-4 (Epoch AI estimate)"]
     assert Decimal(str(epoch["recomputed_cost"])) == Decimal(57000000) * Decimal("1.29")
     expected = mfu(Decimal("2.1e25"), Decimal(57000000), A100_PEAK)
@@ -103,10 +104,10 @@ def test_unverifiable_claims_say_what_is_missing(run: Run) -> None:
     assert kimi["verdict"] == "unverifiable"
     assert kimi["flops"] == str(6 * 32 * 155 * 10**20)  # 6 x 32e9 x 15.5e12
     assert kimi["gpu_hour_price"] is None  # nothing was priced
-    assert any("missing GPU-hours" in r for r in kimi["reasons"])  # type: ignore[attr-defined]
+    assert any("missing GPU-hours" in r for r in kimi["reasons"])
     gemini = rows["Gemini 1.0 Ultra (Epoch AI estimate)"]
     assert gemini["verdict"] == "unverifiable"
-    assert any("GPU type" in r for r in gemini["reasons"])  # type: ignore[attr-defined]
+    assert any("GPU type" in r for r in gemini["reasons"])
 
 
 # -- the verdict rules on deliberately built claims ----------------------------------------------
@@ -117,21 +118,21 @@ def test_each_failing_test_is_named(run: Run) -> None:
     cheap = rows["Cheap Claim"]  # 1M h x $2 = $2M against $1M; MFU 6 x 10e9 x 18e12 / 3.6e24 = 0.3
     assert cheap["verdict"] == "inconsistent"
     assert Decimal(str(cheap["mfu"])) == Decimal("0.3")
-    assert [r.split(":")[0] for r in cheap["reasons"] if "test" in r] == [  # type: ignore[attr-defined]
+    assert [r.split(":")[0] for r in cheap["reasons"] if "test" in r] == [
         "cost test failed", "MFU test passed",
     ]
     fast = rows["Fast Claim"]  # 3e24 / (1e6 x 3600 x 1e15) = 0.8333...
     assert fast["verdict"] == "inconsistent"
     assert fast["mfu"] == "0.833333333333"
-    assert any("MFU test failed" in r and "above 70%" in r for r in fast["reasons"])  # type: ignore[attr-defined]
+    assert any("MFU test failed" in r and "above 70%" in r for r in fast["reasons"])
     upper = rows["Upper Bound"]  # at most $2M; 1M h x $2.50 reference = $2.5M > $2.2M
     assert upper["recomputed_cost"] == "2500000" and upper["verdict"] == "inconsistent"
     lower = rows["Lower Bound"]  # at least $3M; 1M h x $2 = $2M < $2.7M
     assert lower["verdict"] == "inconsistent"
-    assert any("lower bound" in r for r in lower["reasons"])  # type: ignore[attr-defined]
+    assert any("lower bound" in r for r in lower["reasons"])
     chip = rows["Unknown Chip"]
     assert chip["verdict"] == "unverifiable"
-    assert any("TPUv9 (not in gpus.yaml)" in r for r in chip["reasons"])  # type: ignore[attr-defined]
+    assert any("TPUv9 (not in gpus.yaml)" in r for r in chip["reasons"])
 
 
 def test_bounds_are_one_sided() -> None:
@@ -301,3 +302,11 @@ def test_help(run: Run) -> None:
 
 def test_data_files_exist() -> None:
     assert Path(TRAINING, "lab.yaml").is_file()
+
+
+def test_claims_table_snapshot(run: Run) -> None:
+    """The whole table at 100 columns without colour, so a layout change shows in review."""
+    code, out, _ = run(["training", "--prices", str(TRAINING), "--no-color"])
+    assert code == 0
+    expected = (TRAINING / "lab-table.txt").read_text(encoding="utf-8")
+    assert [line.rstrip() for line in out.splitlines()] == expected.splitlines()

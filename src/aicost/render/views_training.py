@@ -70,6 +70,8 @@ def verdict_detail(check: ClaimCheck) -> str:
         return "no GPU-hours published"
     if check.gpu is None:
         return "no GPU type"
+    if any("not in gpus.yaml" in r for r in check.reasons):
+        return f"{check.gpu} not in gpus.yaml"
     return "nothing to check against"
 
 
@@ -126,8 +128,10 @@ def training_table(report: Report) -> RenderableType:
                 flop_text(check.flops), mfu_text(check.mfu), verdict, escape(host),
             )
         parts.append(out)
-        parts.append(Text("  What each number covers:", style="dim"))
-        parts.append(_notes([(f"{c.model}:", c.covers) for c in checks]))
+        longer = [(f"{c.model}:", c.covers) for c in checks if c.covers != c.scope]
+        if longer:  # the table shows the first clause; the whole of it here
+            parts.append(Text("  What each number covers:", style="dim"))
+            parts.append(_notes(longer))
         parts.append(Text(""))
     comparison = report.extra.get("comparison") or ()
     if comparison:
