@@ -182,7 +182,7 @@ def price_workload(
         warnings.append(f"{size:,} tokens per request exceed the {model.context_window:,}-token context window")
     with localcontext() as ctx:
         ctx.prec = 60
-        if convert != (1, 1):
+        if convert != (Decimal(1), Decimal(1)):
             parts = parts.scaled(*convert)
         per_request = parts.total
         total = per_request * workload.requests
