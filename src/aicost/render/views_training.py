@@ -26,14 +26,18 @@ if TYPE_CHECKING:
 
 BOUND_MARKS = {"about": "~", "at_least": ">=", "at_most": "<="}
 VERDICT_STYLES = {"consistent": "green", "inconsistent": "red", "unverifiable": "yellow"}
-CLAIM_HEADS = ["Claim", "Amount", "Covers", "GPU-hours x price", "Compute", "MFU", "Verdict", "Source"]
+CLAIM_HEADS = ["Claim", "Amount", "Covers", "GPU-hours x price", "FLOP", "MFU", "Verdict", "Source"]
 
 
 # -- big numbers for people -----------------------------------------------------------------------
 
 
+def sci_text(value: Decimal | None) -> str:
+    return "-" if value is None else f"{value:.2e}".replace("e+", "e")
+
+
 def flop_text(value: Decimal | None) -> str:
-    return "-" if value is None else f"{value:.2e}".replace("e+", "e") + " FLOP"
+    return "-" if value is None else sci_text(value) + " FLOP"
 
 
 def mfu_text(value: Decimal | None) -> str:
@@ -118,14 +122,14 @@ def training_table(report: Report) -> RenderableType:
     for provider, checks in _groups(report):
         out = new_table(escape(_provider_name(report, provider)))
         hosts = [source_host(c.source) for c in checks]
-        add_columns(out, CLAIM_HEADS, numeric=["Amount", "Compute", "MFU"],
-                    widths={"Claim": 11, "Verdict": 12, "Source": min(max(len(h) for h in hosts), 13)})
+        add_columns(out, CLAIM_HEADS, numeric=["Amount", "FLOP", "MFU"],
+                    widths={"Claim": 11, "Covers": 14, "Verdict": 12})
         for check, host in zip(checks, hosts, strict=True):
             verdict = Text(check.verdict, style=VERDICT_STYLES.get(check.verdict, ""))
             verdict.append("\n" + verdict_detail(check), style="dim")
             out.add_row(
                 escape(check.model), escape(claim_text(check)), escape(check.scope), escape(hours_text(check)),
-                flop_text(check.flops), mfu_text(check.mfu), verdict, escape(host),
+                sci_text(check.flops), mfu_text(check.mfu), verdict, escape(host),
             )
         parts.append(out)
         longer = [(f"{c.model}:", c.covers) for c in checks if c.covers != c.scope]
