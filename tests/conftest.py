@@ -14,8 +14,16 @@ DATA = Path(__file__).parent / "data"
 Run = Callable[[Sequence[object]], tuple[int, str, str]]
 
 
+@pytest.fixture(scope="session")
+def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("aicost-cache")
+
+
 @pytest.fixture(autouse=True)
-def _plain_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+def _plain_terminal(monkeypatch: pytest.MonkeyPatch, _cache_dir: Path) -> None:
+    # the compiled catalog cache lives in one temporary directory per test session, never in ~
+    monkeypatch.setenv("AICOST_CACHE_DIR", str(_cache_dir))
+    monkeypatch.delenv("AICOST_NO_CACHE", raising=False)
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("AICOST_PRICES", raising=False)
