@@ -242,12 +242,12 @@ def _dates(doc: Document, key: PathKey, data: dict[str, Any], checks: Checks, ex
     problems = []
     checked = data.get("checked")
     if expect:
-        for name in ("source", "checked"):
+        for name, why in (
+            ("source", "say where these prices come from (a pricing page URL)"),
+            ("checked", "say when they were last checked against `source` (YYYY-MM-DD)"),
+        ):
             if data.get(name) is None:
-                problems.append(_at(
-                    doc, key, "warning",
-                    f"no `{name}`: say where these prices come from and when they were last checked",
-                ))
+                problems.append(_at(doc, key, "warning", f"no `{name}`: {why}"))
     if isinstance(checked, dt.date):
         day = _day(checked)
         where = (*key, "checked")
