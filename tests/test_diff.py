@@ -431,3 +431,9 @@ def test_gate_result_is_data() -> None:
     assert result.gate("increase", Decimal(100)) == []
     assert result.gate("increase", Decimal("99.9")) == [change]
     assert result.gate("decrease") == []
+
+
+def test_bundled_catalog_against_itself_is_empty(run: Run) -> None:
+    bundled = load_catalog(["@bundled"])
+    assert diff_catalogs(bundled, load_catalog(["@bundled"])) == []
+    assert run(["diff", "@bundled", "@bundled", "--exit-code"])[:2] == (0, "no changes\n")
