@@ -250,7 +250,7 @@ def test_table_groups_by_provider(tmp_path: Path, run: Run) -> None:
     new = variant(tmp_path, FLAT_OUTPUT, ("    input: 2.00\n", "    input: 1.50\n"))
     code, out, err = run(["diff", BASE, new])
     assert code == 0 and err == ""
-    assert out.splitlines()[0].strip() == "acme"
+    assert out.splitlines()[0].strip() == "Acme AI (acme)"
     assert "$10.00 -> $12.00" in out and "+$2.00" in out and "+20.0%" in out
     assert "$2.00 -> $1.50" in out and "-$0.50" in out and "-25.0%" in out
     assert "2 change(s) in 1 provider(s): 1 price increase(s), 1 price decrease(s)" in out

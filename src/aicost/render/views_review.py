@@ -110,7 +110,11 @@ def diff_table(report: Report) -> RenderableType:
         return NO_CHANGES + "\n"
     parts: list[RenderableType] = []
     for provider, rows in iter_providers(changes):
-        out = new_table(escape(provider))
+        sheets = report.catalog.sheets if report.catalog is not None else {}
+        title = provider if provider not in sheets or sheets[provider].name == provider else (
+            f"{sheets[provider].name} ({provider})"
+        )
+        out = new_table(escape(title))
         add_columns(out, ["Model", "Field", "Old -> new", "Delta", "Change"], numeric=("Delta", "Change"))
         for change in rows:
             style = _style(change.percent if change.percent is not None else change.delta, change.kind)
