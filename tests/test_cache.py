@@ -99,7 +99,7 @@ def test_a_corrupt_cache_is_ignored_and_rewritten(run: Run, cache_dir: Path, tmp
         entry.write_bytes(b"\x80\x05not a pickle at all")
     assert rocket_input(run, folder) == "1.25"
     for entry in entries:
-        _key, value = pickle.loads(entry.read_bytes())
+        _key, _raw, value = pickle.loads(entry.read_bytes())
         assert isinstance(value, cache.Compiled)
 
 
@@ -113,8 +113,8 @@ def test_a_cache_entry_cannot_run_code(run: Run, cache_dir: Path, tmp_path: Path
             return (Path.touch, (marker,))
 
     for entry in cache_dir.glob("*.pickle"):
-        key, _ = pickle.loads(entry.read_bytes())
-        entry.write_bytes(pickle.dumps((key, Evil())))
+        key, raw, _ = pickle.loads(entry.read_bytes())
+        entry.write_bytes(pickle.dumps((key, raw, Evil())))
     assert rocket_input(run, folder) == "1.25"
     assert not marker.exists()
 

@@ -20,11 +20,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
-import hashlib
 import io
 import os
 import pickle
 import sys
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +36,7 @@ from aicost.prices import FxRates, Gpu, PriceSheet
 ENV_DIR = "AICOST_CACHE_DIR"
 ENV_OFF = "AICOST_NO_CACHE"
 FORMAT = 1  # bump when the layout of an entry changes
-MAX_ENTRIES = 1000
+MAX_ENTRIES = 500
 MAX_BYTES = 10 * 1024 * 1024  # as yamlio: bigger files are refused, never cached
 
 # The modules whose code decides what a sheet compiles to: a change to any of them is a new key,
@@ -90,8 +90,11 @@ def code_stamp() -> tuple[Any, ...]:
     return _code_stamp
 
 
-def entry_path(directory: Path, key: tuple[Any, ...]) -> Path:
-    return directory / f"{hashlib.sha256(repr(key).encode()).hexdigest()[:40]}.pickle"
+def entry_path(directory: Path, key: tuple[Any, ...], raw: bytes) -> Path:
+    # named by the file and its content, so two versions of one sheet (a working copy and a git
+    # revision of it, say) keep separate entries; the entry itself holds the exact bytes it stands for
+    ident = zlib.crc32(repr(key).encode("utf-8", "surrogateescape"))
+    return directory / f"{ident:08x}{zlib.crc32(raw):08x}{len(raw):x}.pickle"
 
 
 _ALLOWED: dict[tuple[str, str], Any] = {
@@ -114,27 +117,27 @@ class _Unpickler(pickle.Unpickler):
         return found
 
 
-def read(directory: Path, key: tuple[Any, ...]) -> Compiled | None:
-    """The cached data for `key`, or None on any miss, mismatch or damage."""
+def read(directory: Path, key: tuple[Any, ...], raw: bytes) -> Compiled | None:
+    """The cached data for these exact bytes under `key`, or None on any miss, mismatch or damage."""
     try:
-        with open(entry_path(directory, key), "rb") as handle:
+        with open(entry_path(directory, key, raw), "rb") as handle:
             blob = handle.read()
-        stored_key, value = _Unpickler(io.BytesIO(blob)).load()
+        stored_key, stored_raw, value = _Unpickler(io.BytesIO(blob)).load()
     except Exception:  # a cache problem is never the user's problem: read the YAML instead
         return None
-    if stored_key != key or not isinstance(value, Compiled):
+    if stored_key != key or stored_raw != raw or not isinstance(value, Compiled):
         return None
     return value
 
 
-def write(directory: Path, key: tuple[Any, ...], value: Compiled) -> None:
+def write(directory: Path, key: tuple[Any, ...], raw: bytes, value: Compiled) -> None:
     """Store an entry whole (temp file + rename), or not at all; failures are ignored."""
-    target = entry_path(directory, key)
+    target = entry_path(directory, key, raw)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with open(temp, "wb") as handle:
-            pickle.dump((key, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((key, raw, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temp, target)
         prune(directory)
     except Exception:
@@ -156,9 +159,9 @@ def prune(directory: Path) -> None:
 def load(path: Path, name: str, build: Build) -> Compiled:
     """One file's data: from the cache when an entry for its exact bytes exists, else `build` it.
 
-    The key is the file's content (SHA-256 of its bytes), its display name and the code stamp, so an
-    edit, a `git checkout` or a copy that keeps the old mtime can never be served stale data, and a
-    sheet read from a git revision into a scratch file is found again next time.
+    An entry matches on the file's exact bytes (kept in the entry and compared whole), its display
+    name and the code stamp, so an edit, a `git checkout` or a copy that keeps the old mtime can never
+    be served stale data, and a sheet read from a git revision into a scratch file is found again.
     """
     if not enabled():
         return build(path, name, None)
@@ -168,11 +171,11 @@ def load(path: Path, name: str, build: Build) -> Compiled:
         return build(path, name, None)  # the reader reports the problem in its own words
     if len(raw) > MAX_BYTES:
         return build(path, name, raw)
-    key = (code_stamp(), name, hashlib.sha256(raw).hexdigest())
+    key = (code_stamp(), name)
     directory = cache_dir()
-    cached = read(directory, key)
+    cached = read(directory, key, raw)
     if cached is not None:
         return cached
     value = build(path, name, raw)
-    write(directory, key, value)
+    write(directory, key, raw, value)
     return value

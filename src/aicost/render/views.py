@@ -40,19 +40,23 @@ def markdown_view(kind: str) -> Callable[[MarkdownView], MarkdownView]:
     return register
 
 
-def _load_views() -> None:
-    # Views of later commands live in their own modules and register on import.
-    from aicost.render import views_estimate, views_review, views_training  # noqa: F401
+def _load_views(kind: str | None = None) -> None:
+    # Views of later commands live in their own modules and register on import. The estimate,
+    # models and history views need only their own module, which keeps their start-up short.
+    from aicost.render import views_estimate  # noqa: F401
+
+    if kind not in ("estimate", "models", "history"):
+        from aicost.render import views_review, views_training  # noqa: F401
 
 
 def table(report: Report) -> RenderableType:
-    _load_views()
+    _load_views(report.kind)
     view: TableView = TABLES.get(report.kind, generic_table)
     return view(report)
 
 
 def markdown(report: Report) -> str:
-    _load_views()
+    _load_views(report.kind)
     view = MARKDOWN.get(report.kind, generic_markdown)
     return view(report)
 
