@@ -52,8 +52,12 @@ def write_catalog(folder: Path, per_provider: int) -> Path:
         ]
         for m in range(per_provider):
             base = 0.05 + (p * per_provider + m) % 997 / 100
-            lines += [f"  model-{p:02d}-{m:03d}:", f"    name: Model {p:02d}-{m:03d}",
-                      f"    aliases: [m{p:02d}x{m:03d}]", "    context_window: 128000"]
+            lines += [
+                f"  model-{p:02d}-{m:03d}:",
+                f"    name: Model {p:02d}-{m:03d}",
+                f"    aliases: [m{p:02d}x{m:03d}]",
+                "    context_window: 128000",
+            ]
             if m % 3 == 0:
                 lines += [
                     "    tiers:",
@@ -62,8 +66,11 @@ def write_catalog(folder: Path, per_provider: int) -> Path:
                     f"      - {{input: {base * 2:.2f}, cached_input: {base / 5:.3f}, output: {base * 6:.2f}}}",
                 ]
             else:
-                lines += [f"    input: {base:.2f}", f"    cached_input: {base / 10:.3f}",
-                          f"    output: {base * 4:.2f}"]
+                lines += [
+                    f"    input: {base:.2f}",
+                    f"    cached_input: {base / 10:.3f}",
+                    f"    output: {base * 4:.2f}",
+                ]
             if m % 5 == 0:
                 lines += [
                     "    history:",
@@ -86,8 +93,13 @@ def peer_command() -> list[str] | None:
         try:
             subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
             pip = PEER_VENV / "bin" / "pip"
-            subprocess.run([str(pip), "install", "-q", "genai-prices[cli]"], check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
+            subprocess.run(
+                [str(pip), "install", "-q", "genai-prices[cli]"],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=600,
+            )
         except (OSError, subprocess.SubprocessError) as exc:
             print(f"genai-prices unavailable: {exc}", file=sys.stderr)
             return None
@@ -114,7 +126,9 @@ def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     return elapsed, usage.ru_maxrss / 1024, proc.returncode
 
 
-def measure(commands: dict[str, tuple[list[str], dict[str, str]]], rounds: int) -> dict[str, list[float]]:
+def measure(
+    commands: dict[str, tuple[list[str], dict[str, str]]], rounds: int
+) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {name: [] for name in commands}
     peaks: dict[str, float] = dict.fromkeys(commands, 0.0)
     for name, (argv, env) in commands.items():  # warm-up: fills the cache and the page cache
@@ -123,7 +137,7 @@ def measure(commands: dict[str, tuple[list[str], dict[str, str]]], rounds: int) 
             raise SystemExit(f"{name}: exited {code}: {' '.join(argv)}")
     names = list(commands)
     for r in range(rounds):
-        order = names[r % len(names):] + names[: r % len(names)]  # rotate who goes first
+        order = names[r % len(names) :] + names[: r % len(names)]  # rotate who goes first
         for name in order:
             argv, env = commands[name]
             elapsed, peak, _ = run_once(argv, env)
@@ -148,8 +162,12 @@ def machine() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=9, help="rounds per command (median reported)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=9, help="rounds per command (median reported)"
+    )
     parser.add_argument("--no-peer", action="store_true", help="skip genai-prices")
     args = parser.parse_args()
 
@@ -157,7 +175,12 @@ def main() -> int:
     peer = None if args.no_peer else peer_command()
     work = Path(tempfile.mkdtemp(prefix="aicost-bench-"))
     try:
-        env = {**os.environ, "AICOST_CACHE_DIR": str(work / "cache"), "NO_COLOR": "1", "COLUMNS": "120"}
+        env = {
+            **os.environ,
+            "AICOST_CACHE_DIR": str(work / "cache"),
+            "NO_COLOR": "1",
+            "COLUMNS": "120",
+        }
         for key in ("AICOST_NO_CACHE", "AICOST_PRICES"):
             env.pop(key, None)
         cold = {**env, "AICOST_NO_CACHE": "1"}
@@ -174,10 +197,15 @@ def main() -> int:
         }
         for size, folder in catalogs.items():
             cmds[f"{size:,} models, json"] = ([*est, "--prices", str(folder), "-f", "json"], env)
-        cmds["5,000 models, json, no cache"] = ([*est, "--prices", str(catalogs[5000]), "-f", "json"], cold)
+        cmds["5,000 models, json, no cache"] = (
+            [*est, "--prices", str(catalogs[5000]), "-f", "json"],
+            cold,
+        )
         if peer is not None:
             cmds["genai-prices calc (one model)"] = (
-                [*peer, "-p", "calc", "-i", "1000000", "-o", "1000000", "openai:gpt-4o"], env)
+                [*peer, "-p", "calc", "-i", "1000000", "-o", "1000000", "openai:gpt-4o"],
+                env,
+            )
 
         result = measure(cmds, args.rounds)
     finally:
@@ -203,18 +231,33 @@ def main() -> int:
         ("5,000 models peak <= 150 MiB", result["5,000 models, json"][2], 150.0),
     ]
     if peer is not None:
-        checks.insert(0, ("one model json <= 0.3x genai-prices",
-                          ratio("one model, json", "genai-prices calc (one model)"), 0.3))
+        checks.insert(
+            0,
+            (
+                "one model json <= 0.3x genai-prices",
+                ratio("one model, json", "genai-prices calc (one model)"),
+                0.3,
+            ),
+        )
     else:
-        print("\ngenai-prices: unavailable (install failed or --no-peer); that target is not measured")
+        print(
+            "\ngenai-prices: unavailable (install failed or --no-peer); that target is not measured"
+        )
     cost = {n * PROVIDERS: result[f"{n * PROVIDERS:,} models, json"][0] for n in SIZES}
     sizes = sorted(cost)
     steps = [(cost[b] - cost[a]) / (b - a) * 1e6 for a, b in itertools.pairwise(sizes)]
     print()
-    print("scale: extra ms per 1,000 models, "
-          + ", ".join(f"{a:,}->{b:,}: {s:.1f}" for (a, b), s in zip(itertools.pairwise(sizes), steps, strict=True))
-          + " (equal when cost is linear in catalog size)")
-    checks.append(("linear: 2,500->5,000 step <= 1.5x the 1,250->2,500 step", steps[1] / steps[0], 1.5))
+    print(
+        "scale: extra ms per 1,000 models, "
+        + ", ".join(
+            f"{a:,}->{b:,}: {s:.1f}"
+            for (a, b), s in zip(itertools.pairwise(sizes), steps, strict=True)
+        )
+        + " (equal when cost is linear in catalog size)"
+    )
+    checks.append(
+        ("linear: 2,500->5,000 step <= 1.5x the 1,250->2,500 step", steps[1] / steps[0], 1.5)
+    )
     print()
     failed = 0
     for label, value, limit in checks:

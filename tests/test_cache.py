@@ -14,7 +14,20 @@ from conftest import Run
 AS_OF = ["--as-of", "2026-10-01"]
 COMMANDS = [
     ["estimate", "-i", "1M", "-o", "250k", "--cached-tokens", "100k", *AS_OF],
-    ["estimate", "-i", "300k", "-o", "1k", "-n", "1000", "--per", "day", "--currency", "EUR", *AS_OF],
+    [
+        "estimate",
+        "-i",
+        "300k",
+        "-o",
+        "1k",
+        "-n",
+        "1000",
+        "--per",
+        "day",
+        "--currency",
+        "EUR",
+        *AS_OF,
+    ],
     ["models", *AS_OF],
     ["history", "openai/o3", *AS_OF],
 ]
@@ -90,7 +103,9 @@ def test_an_edited_sheet_is_read_again_even_when_size_and_mtime_match(
     assert rocket_input(run, folder) == "0.5"
 
 
-def test_a_corrupt_cache_is_ignored_and_rewritten(run: Run, cache_dir: Path, tmp_path: Path) -> None:
+def test_a_corrupt_cache_is_ignored_and_rewritten(
+    run: Run, cache_dir: Path, tmp_path: Path
+) -> None:
     folder = acme(tmp_path)
     assert rocket_input(run, folder) == "1.25"
     entries = list(cache_dir.glob("*.pickle"))
@@ -126,19 +141,25 @@ def test_an_unwritable_cache_dir_falls_back_silently(
     blocker.write_text("not a directory")
     monkeypatch.setenv("AICOST_CACHE_DIR", str(blocker / "cache"))  # cannot exist, even for root
     folder = acme(tmp_path)
-    code, out, err = run(["estimate", "-i", "1M", "-o", "1M", "--prices", str(folder), "-f", "json", *AS_OF])
+    code, out, err = run(
+        ["estimate", "-i", "1M", "-o", "1M", "--prices", str(folder), "-f", "json", *AS_OF]
+    )
     assert (code, err) == (0, "")
     assert '"total": "7.25"' in out  # 1M x 1.25 + 1M x 6.00
     assert blocker.read_text() == "not a directory"
 
 
-def test_no_cache_env_writes_nothing(run: Run, cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_cache_env_writes_nothing(
+    run: Run, cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AICOST_NO_CACHE", "1")
     assert rocket_input(run, acme(tmp_path)) == "1.25"
     assert not cache_dir.exists()
 
 
-def test_cache_location_follows_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_location_follows_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("AICOST_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert cache.cache_dir() == tmp_path / "xdg" / "aicost"
@@ -147,7 +168,9 @@ def test_cache_location_follows_the_environment(tmp_path: Path, monkeypatch: pyt
     assert cache.cache_dir() == tmp_path / "home" / ".cache" / "aicost"
 
 
-def test_old_entries_are_pruned(run: Run, cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_old_entries_are_pruned(
+    run: Run, cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(cache, "MAX_ENTRIES", 4)
     folder = acme(tmp_path)
     for price in ("1.1", "1.2", "1.3", "1.4", "1.6", "1.7"):

@@ -21,7 +21,11 @@ def imported(args: list[str], cache_dir: Path) -> tuple[set[str], str]:
     env.pop("AICOST_NO_CACHE", None)
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "aicost", *args],
-        capture_output=True, text=True, env=env, check=False, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     names = {
@@ -57,9 +61,31 @@ def test_a_warm_json_estimate_reads_no_yaml_and_no_pydantic(tmp_path: Path) -> N
 
 SAME = [
     ["estimate", "-i", "1M", "-o", "1M", "-f", "json"],
-    ["estimate", "--input-tokens=2k", "--output-tokens", "500", "--format=CSV", "-m", "gpt-4o", "-m", "o3"],
+    [
+        "estimate",
+        "--input-tokens=2k",
+        "--output-tokens",
+        "500",
+        "--format=CSV",
+        "-m",
+        "gpt-4o",
+        "-m",
+        "o3",
+    ],
     ["estimate", "-i", "1M", "-o", "1M", "--top", "3", "--compare", "--no-color", "-f", "markdown"],
-    ["estimate", "-i", "1M", "-o", "1M", "-p", "openai", "--currency", "eur", "--as-of", "2025-01-01"],
+    [
+        "estimate",
+        "-i",
+        "1M",
+        "-o",
+        "1M",
+        "-p",
+        "openai",
+        "--currency",
+        "eur",
+        "--as-of",
+        "2025-01-01",
+    ],
     ["estimate", "-i", "1M", "-o", "1M", "--budget", "0.01", "-f", "json"],
     ["estimate", "-i", "1M", "-o", "1M", "--top", "0"],
     ["estimate", "-i", "1M", "-o", "1M", "--top", "x"],
@@ -93,5 +119,14 @@ def test_plain_command_lines_take_the_fast_path_and_others_do_not() -> None:
     assert cli._fast_call(SAME[0]) is not None
     assert cli._fast_call(SAME[1]) is not None
     assert cli._fast_call(SAME[17]) is not None
-    for odd in (SAME[5], SAME[6], SAME[8], SAME[10], SAME[11], SAME[12], SAME[14], ["history", "o3"]):
+    for odd in (
+        SAME[5],
+        SAME[6],
+        SAME[8],
+        SAME[10],
+        SAME[11],
+        SAME[12],
+        SAME[14],
+        ["history", "o3"],
+    ):
         assert cli._fast_call(odd) is None, odd

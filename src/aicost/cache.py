@@ -104,7 +104,16 @@ _ALLOWED: dict[tuple[str, str], Any] = {
     ("aicost.cache", "Compiled"): Compiled,
     **{
         ("aicost.prices", n): getattr(prices, n)
-        for n in ("PriceSheet", "ModelPrice", "Period", "Rates", "Window", "TrainingClaim", "FxRates", "Gpu")
+        for n in (
+            "PriceSheet",
+            "ModelPrice",
+            "Period",
+            "Rates",
+            "Window",
+            "TrainingClaim",
+            "FxRates",
+            "Gpu",
+        )
     },
 }
 
