@@ -32,7 +32,10 @@ BROKEN: dict[str, tuple[int | None, tuple[str, ...]]] = {
     "python_tag.yaml": (5, ("python/object/apply", "not allowed")),
     "alias_bomb.yaml": (3, ("too many values", "alias")),
     "merge_key.yaml": (6, ("merge keys (<<)", "write the keys out")),
-    "tiers_out_of_order.yaml": (7, ("tiers out of order", "tiers[1].up_to 128000", "ascending up_to")),
+    "tiers_out_of_order.yaml": (
+        7,
+        ("tiers out of order", "tiers[1].up_to 128000", "ascending up_to"),
+    ),
     "last_tier_bounded.yaml": (7, ("tiers[1].up_to", "last tier must have no `up_to`")),
     "flat_and_tiers.yaml": (7, ("either flat rates or `tiers`, not both",)),
     "fractional_up_to.yaml": (6, ("'1.5'", "not a whole number")),
@@ -44,7 +47,10 @@ BROKEN: dict[str, tuple[int | None, tuple[str, ...]]] = {
     "bad_currency.yaml": (2, ("currency: 'usd'", "three capital letters")),
     "missing_currency.yaml": (1, ("missing required key 'currency'",)),
     "bad_slug.yaml": (1, ("provider: 'Acme Corp'", "lower-case letters")),
-    "duplicate_alias.yaml": (9, ("'acme-latest' is already used by model 'acme-1'", "must be unique")),
+    "duplicate_alias.yaml": (
+        9,
+        ("'acme-latest' is already used by model 'acme-1'", "must be unique"),
+    ),
     "alias_equals_other_id.yaml": (8, ("'acme-1' is already used by model 'acme-1'",)),
     "bad_window_hours.yaml": (9, ("'16:30-25:00'", "not a time of day")),
     "window_without_multiplier.yaml": (8, ("window needs `multiplier`",)),
@@ -71,7 +77,10 @@ WORKLOADS: dict[str, tuple[int | None, tuple[str, ...]]] = {
     "unknown_key.yaml": (4, ("unknown key 'ouptut_tokens'", "did you mean 'output_tokens'")),
     "negative_requests.yaml": (3, ("must not be negative",)),
     "no_workloads_key.yaml": (1, ("top-level `workloads:`",)),
-    "ambiguous_model.yaml": (5, ("'qwen-max' is ambiguous", "alibaba-cn/qwen-max", "alibaba/qwen-max", "provider/id")),
+    "ambiguous_model.yaml": (
+        5,
+        ("'qwen-max' is ambiguous", "alibaba-cn/qwen-max", "alibaba/qwen-max", "provider/id"),
+    ),
 }
 
 
@@ -85,7 +94,9 @@ def assert_input_error(code: int, out: str, err: str) -> str:
     return errors[0]
 
 
-def assert_located(line: str, path: Path, expected_line: int | None, parts: tuple[str, ...]) -> None:
+def assert_located(
+    line: str, path: Path, expected_line: int | None, parts: tuple[str, ...]
+) -> None:
     if expected_line is None:
         assert line.startswith(f"error: {path}: "), line
     else:
@@ -118,7 +129,9 @@ def test_broken_workload(run: Run, name: str) -> None:
 
 
 def test_broken_sheet_in_a_directory_names_the_file(run: Run, tmp_path: Path) -> None:
-    (tmp_path / "good.yaml").write_text("provider: good\ncurrency: USD\nmodels:\n  g-1: {input: 1, output: 2}\n")
+    (tmp_path / "good.yaml").write_text(
+        "provider: good\ncurrency: USD\nmodels:\n  g-1: {input: 1, output: 2}\n"
+    )
     bad = tmp_path / "typo.yaml"
     bad.write_bytes((BROKEN_DIR / "unknown_key.yaml").read_bytes())
     line = assert_input_error(*run(["estimate", "-i", "1k", "-o", "1k", "--prices", tmp_path]))
@@ -169,10 +182,16 @@ BAD_FLAGS: list[tuple[list[str], tuple[str, ...]]] = [
     (["-i", "-5", "-o", "1"], ("--input-tokens", "must not be negative")),
     (["-i", "1.5", "-o", "1"], ("--input-tokens '1.5'", "not a whole number")),
     (["-i", "abc", "-o", "1"], ("--input-tokens 'abc'", "1.5k")),
-    (["-i", "1k", "-o", "1k", "-m", "gpt-9"], ("unknown model 'gpt-9'", "did you mean", "'gpt-4o'")),
+    (
+        ["-i", "1k", "-o", "1k", "-m", "gpt-9"],
+        ("unknown model 'gpt-9'", "did you mean", "'gpt-4o'"),
+    ),
     (
         ["-i", "1k", "-o", "1k", "-m", "deepseek-reasoner", "--as-of", "2024-01-01"],
-        ("deepseek/deepseek-reasoner has no price on 2024-01-01", "from 2025-01-20 until 2026-07-24"),
+        (
+            "deepseek/deepseek-reasoner has no price on 2024-01-01",
+            "from 2025-01-20 until 2026-07-24",
+        ),
     ),
     (
         ["-i", "1k", "-o", "1k", "-m", "deepseek-reasoner"],
@@ -182,19 +201,40 @@ BAD_FLAGS: list[tuple[list[str], tuple[str, ...]]] = [
         ["-i", "1k", "-o", "1k", "-m", "deepseek-reasoner", "--as-of", "2026-11-28"],
         ("deepseek-reasoner was retired on 2026-07-24", "it has prices from 2025-01-20"),
     ),
-    (["-i", "1k", "-o", "1k", "--currency", "XYZ"], ("unknown currency 'XYZ'", "known currencies: CNY, EUR, USD")),
-    (["-i", "100", "--cached-tokens", "200", "-o", "1"], ("--cached-tokens (200)", "--input-tokens (100)")),
+    (
+        ["-i", "1k", "-o", "1k", "--currency", "XYZ"],
+        ("unknown currency 'XYZ'", "known currencies: CNY, EUR, USD"),
+    ),
+    (
+        ["-i", "100", "--cached-tokens", "200", "-o", "1"],
+        ("--cached-tokens (200)", "--input-tokens (100)"),
+    ),
     (["-i", "1k", "-o", "1k", "--batch-share", "1.5"], ("--batch-share must be between 0 and 1",)),
-    (["-i", "1k", "-o", "1k", "--off-peak-share", "-0.1"], ("--off-peak-share must be between 0 and 1",)),
+    (
+        ["-i", "1k", "-o", "1k", "--off-peak-share", "-0.1"],
+        ("--off-peak-share must be between 0 and 1",),
+    ),
     (["-i", "1k", "-o", "1k", "-f", "xml"], ("'xml' is not one of", "'json'")),
-    (["-i", "1k", "-o", "1k", "--prices", "/nonexistent/sheet.yaml"], ("/nonexistent/sheet.yaml: no such file",)),
+    (
+        ["-i", "1k", "-o", "1k", "--prices", "/nonexistent/sheet.yaml"],
+        ("/nonexistent/sheet.yaml: no such file",),
+    ),
     (["-w", "/nonexistent/workload.yaml"], ("/nonexistent/workload.yaml: no such file",)),
-    (["-i", "1k", "-o", "1k", "--per", "fortnight"], ("--per 'fortnight'", "once, hour, day, month")),
-    (["-w", AMBIGUOUS, "-i", "1k"], ("either --workload or inline workload flags", "--input-tokens")),
+    (
+        ["-i", "1k", "-o", "1k", "--per", "fortnight"],
+        ("--per 'fortnight'", "once, hour, day, month"),
+    ),
+    (
+        ["-w", AMBIGUOUS, "-i", "1k"],
+        ("either --workload or inline workload flags", "--input-tokens"),
+    ),
     (["--per", "day"], ("nothing to price", "-i/--input-tokens")),
     (["-w", AMBIGUOUS], (f"{AMBIGUOUS}:5:5:", "'qwen-max' is ambiguous", "alibaba/qwen-max")),
     (["-i", "1k", "-o", "1k", "-p", "nope"], ("unknown provider 'nope'",)),
-    (["-i", "1k", "-o", "1k", "--as-of", "2025-13-01"], ("--as-of '2025-13-01' is not a date", "YYYY-MM-DD")),
+    (
+        ["-i", "1k", "-o", "1k", "--as-of", "2025-13-01"],
+        ("--as-of '2025-13-01' is not a date", "YYYY-MM-DD"),
+    ),
     (["-i", "1k", "-o", "1k", "--budget", "-5"], ("--budget must be a non-negative number",)),
     (["-i", "1k", "-o", "1k", "--top", "0"], ("--top",)),
     (["-i", "1k", "-o", "1k", "--frobnicate"], ("--frobnicate",)),
@@ -212,7 +252,9 @@ def _explode(*args: object, **kwargs: object) -> None:
     raise RuntimeError("boom")
 
 
-def test_internal_error_is_one_line_without_traceback(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_error_is_one_line_without_traceback(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(estimate_module, "run_estimate", _explode)
     code, out, err = run(["estimate", "-i", "1k", "-o", "1k"])
     assert code == 3

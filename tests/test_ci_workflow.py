@@ -61,9 +61,13 @@ def git(repo: Path, *args: str) -> None:
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """main holds the sheet and a workload; the checked-out pull request raises a price."""
     for key, value in {
-        "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "HOME": str(tmp_path),
-        "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-        "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "HOME": str(tmp_path),
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
     }.items():
         monkeypatch.setenv(key, value)
     root = tmp_path / "repo"
@@ -102,7 +106,9 @@ def test_workflow_runs_validate_then_diff() -> None:
     assert [argv[0] for argv, _ in commands] == ["validate", "diff"]
     diff_argv, target = commands[1]
     assert diff_argv[1:3] == ["origin/main:prices", "prices"]
-    assert {"--fail-on", "increase", "--threshold", "10", "--summary", "--workload"} <= set(diff_argv)
+    assert {"--fail-on", "increase", "--threshold", "10", "--summary", "--workload"} <= set(
+        diff_argv
+    )
     assert target == "aicost-diff.md"
 
 
@@ -136,7 +142,9 @@ def test_unchanged_sheets_say_so(repo: Path, run: Run) -> None:
 
 
 def test_broken_sheet_fails_validation(repo: Path, run: Run) -> None:
-    (repo / "prices" / "acme.yaml").write_text(SHEET.replace("    output: 10.00\n", "    outptu: 10.00\n"))
+    (repo / "prices" / "acme.yaml").write_text(
+        SHEET.replace("    output: 10.00\n", "    outptu: 10.00\n")
+    )
     code, out, _ = run(aicost_commands()[0][0])
     assert code == 1
     assert out.startswith("prices/acme.yaml:")

@@ -47,22 +47,41 @@ def test_identical_catalogs_have_no_changes() -> None:
 
 def test_price_increase(tmp_path: Path) -> None:
     assert rows(changes(tmp_path, FLAT_OUTPUT)) == [
-        ("flat-1", "output", "changed", Decimal("10.00"), Decimal("12.00"), Decimal("2.00"), Decimal(20)),
+        (
+            "flat-1",
+            "output",
+            "changed",
+            Decimal("10.00"),
+            Decimal("12.00"),
+            Decimal("2.00"),
+            Decimal(20),
+        ),
     ]
 
 
 def test_price_decrease(tmp_path: Path) -> None:
     found = changes(tmp_path, ("    input: 2.00\n", "    input: 1.50\n"))
     assert rows(found) == [
-        ("flat-1", "input", "changed", Decimal("2.00"), Decimal("1.50"), Decimal("-0.50"), Decimal(-25)),
+        (
+            "flat-1",
+            "input",
+            "changed",
+            Decimal("2.00"),
+            Decimal("1.50"),
+            Decimal("-0.50"),
+            Decimal(-25),
+        ),
     ]
 
 
 def test_tier_added(tmp_path: Path) -> None:
-    found = changes(tmp_path, (
-        "      - {input: 2.00, output: 8.00}\n",
-        "      - {up_to: 1000000, input: 2.00, output: 8.00}\n      - {input: 3.00, output: 12.00}\n",
-    ))
+    found = changes(
+        tmp_path,
+        (
+            "      - {input: 2.00, output: 8.00}\n",
+            "      - {up_to: 1000000, input: 2.00, output: 8.00}\n      - {input: 3.00, output: 12.00}\n",
+        ),
+    )
     assert [(c.path, c.kind, c.old, c.new) for c in found] == [
         ("tiers[1].up_to", "added", None, Decimal(1000000)),
         ("tiers[2]", "added", None, "and above: input 3.00, output 12.00"),
@@ -82,30 +101,53 @@ def test_tier_removed(tmp_path: Path) -> None:
 def test_tier_price_changed(tmp_path: Path) -> None:
     found = changes(tmp_path, ("{input: 2.00, output: 8.00}", "{input: 2.00, output: 9.00}"))
     assert rows(found) == [
-        ("tiered-1", "tiers[1].output", "changed", Decimal("8.00"), Decimal("9.00"), Decimal("1.00"),
-         Decimal("12.5")),
+        (
+            "tiered-1",
+            "tiers[1].output",
+            "changed",
+            Decimal("8.00"),
+            Decimal("9.00"),
+            Decimal("1.00"),
+            Decimal("12.5"),
+        ),
     ]
 
 
 def test_history_period_added_with_new_price(tmp_path: Path) -> None:
-    found = changes(tmp_path, (
-        "    input: 0.30\n    output: 1.20\n    history:\n",
-        "    input: 0.24\n    output: 1.20\n    history:\n"
-        "      - until: 2026-11-01\n        input: 0.30\n        output: 1.20\n",
-    ))
+    found = changes(
+        tmp_path,
+        (
+            "    input: 0.30\n    output: 1.20\n    history:\n",
+            "    input: 0.24\n    output: 1.20\n    history:\n"
+            "      - until: 2026-11-01\n        input: 0.30\n        output: 1.20\n",
+        ),
+    )
     assert rows(found) == [
-        ("hist-1", "input", "changed", Decimal("0.30"), Decimal("0.24"), Decimal("-0.06"), Decimal(-20)),
+        (
+            "hist-1",
+            "input",
+            "changed",
+            Decimal("0.30"),
+            Decimal("0.24"),
+            Decimal("-0.06"),
+            Decimal(-20),
+        ),
         ("hist-1", "history[0]", "added", None, "until 2026-11-01", None, None),
     ]
 
 
 def test_history_period_price_rewritten(tmp_path: Path) -> None:
     found = changes(tmp_path, ("        input: 0.40\n", "        input: 0.45\n"))
-    assert [(c.path, c.old, c.new) for c in found] == [("history[0].input", Decimal("0.40"), Decimal("0.45"))]
+    assert [(c.path, c.old, c.new) for c in found] == [
+        ("history[0].input", Decimal("0.40"), Decimal("0.45"))
+    ]
 
 
 def test_model_added_removed_and_retired(tmp_path: Path) -> None:
-    added = changes(tmp_path, ("models:\n", "models:\n  new-1:\n    name: New One\n    input: 1\n    output: 2\n"))
+    added = changes(
+        tmp_path,
+        ("models:\n", "models:\n  new-1:\n    name: New One\n    input: 1\n    output: 2\n"),
+    )
     assert rows(added) == [("new-1", None, "added", None, "New One", None, None)]
     removed = changes(tmp_path, ("  old-1:\n    input: 1.00\n    output: 1.00\n", ""))
     assert rows(removed) == [("old-1", None, "removed", "old-1", None, None, None)]
@@ -115,7 +157,9 @@ def test_model_added_removed_and_retired(tmp_path: Path) -> None:
 
 def test_alias_changed(tmp_path: Path) -> None:
     found = changes(tmp_path, ("[flat-one]", "[flat-one, flat-uno]"))
-    assert rows(found) == [("flat-1", "aliases", "changed", "flat-one", "flat-one, flat-uno", None, None)]
+    assert rows(found) == [
+        ("flat-1", "aliases", "changed", "flat-one", "flat-one, flat-uno", None, None)
+    ]
 
 
 def test_metadata(tmp_path: Path) -> None:
@@ -126,10 +170,25 @@ def test_metadata(tmp_path: Path) -> None:
         ("context_window: 128000", "context_window: 200000"),
     )
     assert rows(found) == [
-        (None, "source", "changed", "https://example.com/pricing", "https://example.com/prices", None, None),
+        (
+            None,
+            "source",
+            "changed",
+            "https://example.com/pricing",
+            "https://example.com/prices",
+            None,
+            None,
+        ),
         (None, "checked", "changed", "2026-11-01", "2026-11-20", None, None),
-        ("flat-1", "context_window", "changed", Decimal(128000), Decimal(200000), Decimal(72000),
-         Decimal("56.25")),
+        (
+            "flat-1",
+            "context_window",
+            "changed",
+            Decimal(128000),
+            Decimal(200000),
+            Decimal(72000),
+            Decimal("56.25"),
+        ),
     ]
 
 
@@ -162,7 +221,8 @@ def test_provider_added_and_removed(tmp_path: Path) -> None:
     other.write_text("provider: zeta\ncurrency: USD\nmodels:\n  z1: {input: 1, output: 1}\n")
     found = diff_catalogs(load_catalog([str(BASE)]), load_catalog([str(other)]))
     assert [(c.provider, c.model, c.path, c.kind) for c in found] == [
-        ("acme", None, None, "removed"), ("zeta", None, None, "added"),
+        ("acme", None, None, "removed"),
+        ("zeta", None, None, "added"),
     ]
 
 
@@ -185,7 +245,9 @@ def gate(tmp_path: Path, run: Run, edit: tuple[str, str], *flags: str) -> int:
         ("11.00", "10%", 0),
     ],
 )
-def test_fail_on_increase_threshold(tmp_path: Path, run: Run, output: str, threshold: str, expected: int) -> None:
+def test_fail_on_increase_threshold(
+    tmp_path: Path, run: Run, output: str, threshold: str, expected: int
+) -> None:
     edit = ("    output: 10.00\n", f"    output: {output}\n")
     assert gate(tmp_path, run, edit, "--fail-on", "increase", "--threshold", threshold) == expected
 
@@ -208,7 +270,9 @@ def test_fail_on_removal(tmp_path: Path, run: Run) -> None:
 
 def test_gate_message_on_stderr(tmp_path: Path, run: Run) -> None:
     new = variant(tmp_path, FLAT_OUTPUT)
-    code, out, err = run(["diff", BASE, new, "-f", "json", "--fail-on", "increase", "--threshold", "10"])
+    code, out, err = run(
+        ["diff", BASE, new, "-f", "json", "--fail-on", "increase", "--threshold", "10"]
+    )
     assert code == 1
     assert json.loads(out)["changes"][0]["percent"] == "20"
     assert "fail-on increase: 1 change(s) above 10%" in err
@@ -243,7 +307,10 @@ def test_no_changes_in_every_format(run: Run) -> None:
     assert out.startswith("<!-- aicost-diff -->\n") and "no changes" in out
     data = json.loads(run(["diff", BASE, BASE, "-f", "json"])[1])
     assert (data["kind"], data["changes"], data["impact"]) == ("diff", [], [])
-    assert run(["diff", BASE, BASE, "-f", "csv"])[1] == "provider,model,path,kind,old,new,delta,percent,currency\n"
+    assert (
+        run(["diff", BASE, BASE, "-f", "csv"])[1]
+        == "provider,model,path,kind,old,new,delta,percent,currency\n"
+    )
 
 
 def test_table_groups_by_provider(tmp_path: Path, run: Run) -> None:
@@ -259,10 +326,19 @@ def test_table_groups_by_provider(tmp_path: Path, run: Run) -> None:
 def test_json_and_csv_rows(tmp_path: Path, run: Run) -> None:
     new = variant(tmp_path, FLAT_OUTPUT)
     data = json.loads(run(["diff", BASE, new, "-f", "json"])[1])
-    assert data["changes"] == [{
-        "provider": "acme", "model": "flat-1", "path": "output", "kind": "changed", "old": "10",
-        "new": "12", "delta": "2", "percent": "20", "currency": "USD",
-    }]
+    assert data["changes"] == [
+        {
+            "provider": "acme",
+            "model": "flat-1",
+            "path": "output",
+            "kind": "changed",
+            "old": "10",
+            "new": "12",
+            "delta": "2",
+            "percent": "20",
+            "currency": "USD",
+        }
+    ]
     csv = run(["diff", BASE, new, "-f", "csv"])[1]
     assert csv.splitlines()[1] == "acme,flat-1,output,changed,10,12,2,20,USD"
 
@@ -272,7 +348,9 @@ def test_markdown_is_truncated_under_github_limit(tmp_path: Path, run: Run) -> N
     old = tmp_path / "old.yaml"
     old.write_text("provider: big\ncurrency: USD\nmodels:\n" + models)
     new = tmp_path / "new.yaml"
-    new.write_text("provider: big\ncurrency: USD\nmodels:\n" + models.replace("output: 1}", "output: 2}"))
+    new.write_text(
+        "provider: big\ncurrency: USD\nmodels:\n" + models.replace("output: 1}", "output: 2}")
+    )
     code, out, _ = run(["diff", old, new, "-f", "markdown"])
     assert code == 0
     assert out.startswith("<!-- aicost-diff -->")
@@ -281,7 +359,9 @@ def test_markdown_is_truncated_under_github_limit(tmp_path: Path, run: Run) -> N
     assert "more row(s) not shown" in out
 
 
-def test_summary_appends_markdown(tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_summary_appends_markdown(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
@@ -297,8 +377,12 @@ def test_summary_appends_markdown(tmp_path: Path, run: Run, monkeypatch: pytest.
 
 
 def test_workload_impact_hand_computed(tmp_path: Path, run: Run) -> None:
-    new = variant(tmp_path, FLAT_OUTPUT, ("{input: 2.00, output: 8.00}", "{input: 2.50, output: 8.00}"))
-    code, out, err = run(["diff", BASE, new, "-w", WORKLOADS, "-f", "json", "--as-of", "2026-11-28"])
+    new = variant(
+        tmp_path, FLAT_OUTPUT, ("{input: 2.00, output: 8.00}", "{input: 2.50, output: 8.00}")
+    )
+    code, out, err = run(
+        ["diff", BASE, new, "-w", WORKLOADS, "-f", "json", "--as-of", "2026-11-28"]
+    )
     assert code == 0, err
     impact = {(r["workload"], r["model"]): r for r in json.loads(out)["impact"]}
     # chat, 1000/day on flat-1: 1000 uncached x 2.00 + 1000 cached x 0.50 + 500 out x 10.00 per 1M
@@ -311,7 +395,11 @@ def test_workload_impact_hand_computed(tmp_path: Path, run: Run) -> None:
     # batch-job, 10/hour of 300k in (above tiered-1's 200k bound) and 1k out:
     # tier 2 at 2.00/8.00: 0.6 + 0.008 = 0.608 x 10 x 730 = 4438.4; at 2.50: 0.758 -> 5533.4
     batch = impact[("batch-job", "tiered-1")]
-    assert (batch["old_monthly"], batch["new_monthly"], batch["delta"]) == ("4438.4", "5533.4", "1095")
+    assert (batch["old_monthly"], batch["new_monthly"], batch["delta"]) == (
+        "4438.4",
+        "5533.4",
+        "1095",
+    )
     # flat-1 for batch-job: 0.6 + 1000 x 10 / 1M = 0.61 -> 4453; at 12.00: 0.612 -> 4467.6
     flat = impact[("batch-job", "flat-1")]
     assert (flat["old_monthly"], flat["new_monthly"], flat["delta"]) == ("4453", "4467.6", "14.6")
@@ -330,10 +418,18 @@ def test_added_model_impact_has_no_old_cost(tmp_path: Path, run: Run) -> None:
     out = run(["diff", BASE, new, "-w", WORKLOADS, "-f", "json", "--as-of", "2026-11-28"])[1]
     rows = json.loads(out)["impact"]
     # batch-job on new-1: 300000 x 1 + 1000 x 2 per 1M = 0.302 x 10 x 730 = 2204.6
-    assert [r for r in rows if r["model"] == "new-1"] == [{
-        "workload": "batch-job", "provider": "acme", "model": "new-1", "currency": "USD",
-        "old_monthly": None, "new_monthly": "2204.6", "delta": None, "percent": None,
-    }]
+    assert [r for r in rows if r["model"] == "new-1"] == [
+        {
+            "workload": "batch-job",
+            "provider": "acme",
+            "model": "new-1",
+            "currency": "USD",
+            "old_monthly": None,
+            "new_monthly": "2204.6",
+            "delta": None,
+            "percent": None,
+        }
+    ]
 
 
 def test_different_currencies_without_a_rate(tmp_path: Path, run: Run) -> None:
@@ -347,7 +443,9 @@ def test_different_currencies_without_a_rate(tmp_path: Path, run: Run) -> None:
     (new_dir / "acme.yaml").write_text(TEXT.replace("currency: USD", "currency: CNY"))
     code, out, err = run(["diff", old_dir, new_dir, "-w", WORKLOADS, "--as-of", "2026-11-28"])
     assert code == 2 and out == ""
-    assert err.startswith("error: cannot price workload 'chat' on acme/flat-1 in USD: no exchange rate for CNY")
+    assert err.startswith(
+        "error: cannot price workload 'chat' on acme/flat-1 in USD: no exchange rate for CNY"
+    )
     # without --workload the diff itself still works and names the currency change
     code, out, err = run(["diff", old_dir, new_dir, "-f", "json"])
     assert code == 0
@@ -358,16 +456,22 @@ def test_different_currencies_without_a_rate(tmp_path: Path, run: Run) -> None:
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout
 
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A git repository with prices/acme.yaml committed twice (output 10.00, then 12.00)."""
     for key, value in {
-        "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "HOME": str(tmp_path),
-        "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-        "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "HOME": str(tmp_path),
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
     }.items():
         monkeypatch.setenv(key, value)
     root = tmp_path / "repo"
@@ -376,7 +480,9 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (root / "prices" / "acme.yaml").write_text(TEXT)
     git(root, "add", "prices")
     git(root, "commit", "-q", "-m", "prices")
-    (root / "prices" / "acme.yaml").write_text(TEXT.replace("    output: 10.00\n", "    output: 12.00\n"))
+    (root / "prices" / "acme.yaml").write_text(
+        TEXT.replace("    output: 10.00\n", "    output: 12.00\n")
+    )
     git(root, "commit", "-q", "-am", "raise flat-1 output")
     monkeypatch.chdir(root)
     return root
@@ -417,7 +523,9 @@ def test_rev_path_bad_input(repo: Path, run: Run, spec: str, message: str) -> No
     assert not (repo / "x").exists()
 
 
-def test_rev_path_outside_a_repository(tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rev_path_outside_a_repository(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     monkeypatch.chdir(tmp_path)
     code, out, err = run(["diff", "HEAD:prices", str(BASE)])
@@ -426,7 +534,9 @@ def test_rev_path_outside_a_repository(tmp_path: Path, run: Run, monkeypatch: py
 
 
 def test_gate_result_is_data() -> None:
-    change = Change("p", "m", "input", "changed", Decimal(1), Decimal(2), Decimal(1), Decimal(100), "USD")
+    change = Change(
+        "p", "m", "input", "changed", Decimal(1), Decimal(2), Decimal(1), Decimal(100), "USD"
+    )
     result = CatalogDiff((change,))
     assert result.gate("increase", Decimal(100)) == []
     assert result.gate("increase", Decimal("99.9")) == [change]

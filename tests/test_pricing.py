@@ -25,7 +25,9 @@ def catalog() -> Catalog:
     return load_catalog([str(CORE / "acme.yaml"), str(CORE / "yuan.yaml"), str(CORE / "fx.yaml")])
 
 
-def cost(catalog: Catalog, ref: str, request: Request, at: dt.datetime = NOW, **shares: Decimal) -> Decimal:
+def cost(
+    catalog: Catalog, ref: str, request: Request, at: dt.datetime = NOW, **shares: Decimal
+) -> Decimal:
     period = catalog.resolve(ref).period_at(at)
     assert period is not None
     return price_request(period, request, **shares)[1].total
@@ -60,7 +62,9 @@ def test_missing_cache_rates_bill_as_input(catalog: Catalog) -> None:
 
 
 def test_reasoning_tokens_bill_as_output(catalog: Catalog) -> None:
-    assert cost(catalog, "acme-tiered", Request(0, output_tokens=100, reasoning_tokens=900)) == D("0.004")
+    assert cost(catalog, "acme-tiered", Request(0, output_tokens=100, reasoning_tokens=900)) == D(
+        "0.004"
+    )
 
 
 def test_both_sides_of_a_history_boundary(catalog: Catalog) -> None:
@@ -117,7 +121,9 @@ def test_windows_in_utc_wrap_past_midnight(catalog: Catalog) -> None:
         ("month", "0.05"),
     ],
 )
-def test_each_period_becomes_a_month_of_730_hours(catalog: Catalog, per: str, expected: str | None) -> None:
+def test_each_period_becomes_a_month_of_730_hours(
+    catalog: Catalog, per: str, expected: str | None
+) -> None:
     model = catalog.resolve("acme-tiered")
     workload = Workload("w", Request(1_000, output_tokens=1_000), requests=10, per=per)
     row = price_workload(model, model.current, workload)
@@ -155,9 +161,13 @@ def test_currency_conversion_through_the_fx_sheet(catalog: Catalog) -> None:
 
 def test_budget_is_monthly_for_periodic_workloads(catalog: Catalog) -> None:
     workload = Workload("w", Request(1_000, output_tokens=1_000), requests=10, per="hour")
-    rows = run_estimate(catalog, [workload], at=NOW, currency="USD", models=["acme-t"], budget=D("36.5")).rows
+    rows = run_estimate(
+        catalog, [workload], at=NOW, currency="USD", models=["acme-t"], budget=D("36.5")
+    ).rows
     assert rows[0].over_budget is False  # exactly at the budget is within it
-    rows = run_estimate(catalog, [workload], at=NOW, currency="USD", models=["acme-t"], budget=D("36.49")).rows
+    rows = run_estimate(
+        catalog, [workload], at=NOW, currency="USD", models=["acme-t"], budget=D("36.49")
+    ).rows
     assert rows[0].over_budget is True
 
 
@@ -170,6 +180,14 @@ def test_catalog_wide_runs_leave_out_models_without_a_price(catalog: Catalog) ->
 
 def test_asking_for_a_model_at_a_date_without_price_names_its_dates(catalog: Catalog) -> None:
     with pytest.raises(AicostError, match=r"from 2026-01-01 on"):
-        run_estimate(catalog, [Workload("w", Request(1))], at=dt.datetime(2025, 1, 1), currency="USD", models=["acme-tiered"])
+        run_estimate(
+            catalog,
+            [Workload("w", Request(1))],
+            at=dt.datetime(2025, 1, 1),
+            currency="USD",
+            models=["acme-tiered"],
+        )
     with pytest.raises(AicostError, match=r"retired on 2026-03-01"):
-        run_estimate(catalog, [Workload("w", Request(1))], at=NOW, currency="USD", models=["acme-old"])
+        run_estimate(
+            catalog, [Workload("w", Request(1))], at=NOW, currency="USD", models=["acme-old"]
+        )

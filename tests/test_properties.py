@@ -7,9 +7,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aicost.prices import Period, Rates
+from aicost.prices import ModelPrice, Period, Rates
 from aicost.pricing import Request, Workload, price_request, price_workload
-from aicost.prices import ModelPrice
 
 rates = st.decimals(min_value=0, max_value=100, places=4, allow_nan=False, allow_infinity=False)
 counts = st.integers(min_value=0, max_value=5_000_000)
@@ -56,7 +55,7 @@ def test_tier_boundary_lower_tier_at_up_to_higher_one_past(period: Period, outpu
     at, _, _ = price_request(period, Request(bound, output_tokens=output))
     past, _, _ = price_request(period, Request(bound + 1, output_tokens=output))
     assert (at, past) == (0, 1)
-    low, high = period.tiers
+    _, high = period.tiers
     _, parts, _ = price_request(period, Request(bound + 1, output_tokens=output))
     assert parts.total == ((bound + 1) * high.input + output * high.output) / Decimal(1_000_000)
 

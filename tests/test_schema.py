@@ -14,24 +14,38 @@ COMMITTED = ROOT / "prices" / "aicost.schema.json"
 def test_committed_schema_is_current(run: Run) -> None:
     code, out, err = run(["schema"])
     assert (code, err) == (0, "")
-    assert COMMITTED.read_text() == out, "prices/aicost.schema.json is stale: run `aicost schema > prices/aicost.schema.json`"
+    assert COMMITTED.read_text() == out, (
+        "prices/aicost.schema.json is stale: run `aicost schema > prices/aicost.schema.json`"
+    )
 
 
 def test_sheet_schema_covers_every_kind(run: Run) -> None:
     data = json.loads(run(["schema", "sheet"])[1])
     assert data["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert data["anyOf"] == [
-        {"$ref": "#/$defs/SheetModel"}, {"$ref": "#/$defs/FxModel"}, {"$ref": "#/$defs/GpusModel"},
+        {"$ref": "#/$defs/SheetModel"},
+        {"$ref": "#/$defs/FxModel"},
+        {"$ref": "#/$defs/GpusModel"},
     ]
     defs = data["$defs"]
     assert defs["SheetModel"]["required"] == ["provider", "currency"]
     assert defs["ModelModel"]["additionalProperties"] is False  # a typo such as `inptu` is flagged
     assert set(defs["ModelModel"]["properties"]) >= {
-        "input", "cached_input", "cache_write", "output", "tiers", "windows", "history", "aliases",
-        "context_window", "retired", "batch_multiplier",
+        "input",
+        "cached_input",
+        "cache_write",
+        "output",
+        "tiers",
+        "windows",
+        "history",
+        "aliases",
+        "context_window",
+        "retired",
+        "batch_multiplier",
     }
     assert {k: v for k, v in defs["TierModel"]["properties"]["input"].items() if k != "title"} == {
-        "minimum": 0, "type": "number",
+        "minimum": 0,
+        "type": "number",
     }
 
 

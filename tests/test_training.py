@@ -40,7 +40,11 @@ def mfu(flops: Decimal, hours: Decimal, peak: Decimal) -> Decimal:
 
 def test_deepseek_v3_recomputes_exactly(run: Run) -> None:
     row = claims(run)["DeepSeek-V3"]
-    assert Decimal(str(row["recomputed_cost"])) == Decimal(2788000) * Decimal("2.00") == Decimal(5576000)
+    assert (
+        Decimal(str(row["recomputed_cost"]))
+        == Decimal(2788000) * Decimal("2.00")
+        == Decimal(5576000)
+    )
     expected = mfu(6 * Decimal("37e9") * Decimal("14.8e12"), Decimal(2788000), H800_PEAK)
     assert abs(expected - Decimal("0.33")) < Decimal("0.01")
     assert Decimal(str(row["mfu"])) == expected.quantize(Decimal("1e-12"))
@@ -52,11 +56,17 @@ def test_deepseek_v3_recomputes_exactly(run: Run) -> None:
 
 def test_gpu_price_override_reprices(run: Run) -> None:
     rows = claims(run, "--gpu-price", "H800=3.42")
-    assert Decimal(str(rows["DeepSeek-V3"]["recomputed_cost"])) == Decimal(2788000) * Decimal("3.42") == 9534960
+    assert (
+        Decimal(str(rows["DeepSeek-V3"]["recomputed_cost"]))
+        == Decimal(2788000) * Decimal("3.42")
+        == 9534960
+    )
     assert rows["DeepSeek-V3"]["price_source"] == "override"
     # 71% above the claim: the cost test fails, and says so with the numbers.
     assert rows["DeepSeek-V3"]["verdict"] == "inconsistent"
-    assert any("cost test failed" in r and "$9,534,960.00" in r for r in rows["DeepSeek-V3"]["reasons"])
+    assert any(
+        "cost test failed" in r and "$9,534,960.00" in r for r in rows["DeepSeek-V3"]["reasons"]
+    )
     assert Decimal(str(rows["DeepSeek-R1"]["recomputed_cost"])) == Decimal(147336) * Decimal("3.42")
 
 
@@ -77,7 +87,9 @@ def test_llama_405b_mfu_and_reference_price(run: Run) -> None:
     assert abs(expected - Decimal("0.35")) < Decimal("0.01")
     assert Decimal(str(row["mfu"])) == expected.quantize(Decimal("1e-12"))
     assert row["claim"] is None
-    assert Decimal(str(row["recomputed_cost"])) == Decimal(30840000) * Decimal("2.95")  # gpus.yaml H100
+    assert Decimal(str(row["recomputed_cost"])) == Decimal(30840000) * Decimal(
+        "2.95"
+    )  # gpus.yaml H100
     assert row["price_source"] == "reference"
     assert row["verdict"] == "consistent"
     assert any("no published cost" in r for r in row["reasons"])
@@ -119,7 +131,8 @@ def test_each_failing_test_is_named(run: Run) -> None:
     assert cheap["verdict"] == "inconsistent"
     assert Decimal(str(cheap["mfu"])) == Decimal("0.3")
     assert [r.split(":")[0] for r in cheap["reasons"] if "test" in r] == [
-        "cost test failed", "MFU test passed",
+        "cost test failed",
+        "MFU test passed",
     ]
     fast = rows["Fast Claim"]  # 3e24 / (1e6 x 3600 x 1e15) = 0.8333...
     assert fast["verdict"] == "inconsistent"
@@ -171,8 +184,24 @@ def test_model_filter_is_a_case_insensitive_substring(run: Run) -> None:
 
 
 @pytest.mark.parametrize("fmt", list(Format))
-@pytest.mark.parametrize("argv", [["training"], ["training", "estimate", "--params", "70B", "--tokens", "15T",
-                                                 "--gpu", "H100", "--mfu", "0.4"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["training"],
+        [
+            "training",
+            "estimate",
+            "--params",
+            "70B",
+            "--tokens",
+            "15T",
+            "--gpu",
+            "H100",
+            "--mfu",
+            "0.4",
+        ],
+    ],
+)
 def test_every_format(run: Run, fmt: Format, argv: list[str]) -> None:
     code, out, err = run([*argv, "-f", fmt.value])
     assert code == 0, err
@@ -181,14 +210,24 @@ def test_every_format(run: Run, fmt: Format, argv: list[str]) -> None:
         data = json.loads(out)
         assert data["kind"] == ("training" if len(argv) == 1 else "training-estimate")
     if fmt is Format.csv:
-        assert out.splitlines()[0].startswith("provider,model,claim,bound" if len(argv) == 1 else "params,")
+        assert out.splitlines()[0].startswith(
+            "provider,model,claim,bound" if len(argv) == 1 else "params,"
+        )
 
 
 def test_table_tells_the_comparison_straight(run: Run) -> None:
     code, out, _ = run(["training", "--no-color"])
     assert code == 0
-    for text in ("~ $5.58M", ">= $100.00M", "2.788M H800", "3.29e24", "33.1%",
-                 "unverifiable", "apples to oranges", "What each number covers"):
+    for text in (
+        "~ $5.58M",
+        ">= $100.00M",
+        "2.788M H800",
+        "3.29e24",
+        "33.1%",
+        "unverifiable",
+        "apples to oranges",
+        "What each number covers",
+    ):
         assert text in out, text
     assert "\x1b[" not in out
 
@@ -204,8 +243,26 @@ def test_markdown_carries_reasons(run: Run) -> None:
 
 
 def test_estimate_from_the_formula(run: Run) -> None:
-    code, out, err = run(["training", "estimate", "--params", "70e9", "--tokens", "15e12", "--gpu", "H100",
-                          "--mfu", "0.4", "--gpu-price", "2.5", "--gpus", "16384", "-f", "json"])
+    code, out, err = run(
+        [
+            "training",
+            "estimate",
+            "--params",
+            "70e9",
+            "--tokens",
+            "15e12",
+            "--gpu",
+            "H100",
+            "--mfu",
+            "0.4",
+            "--gpu-price",
+            "2.5",
+            "--gpus",
+            "16384",
+            "-f",
+            "json",
+        ]
+    )
     assert code == 0, err
     est = json.loads(out)["estimate"]
     flops = 6 * Decimal("70e9") * Decimal("15e12")
@@ -221,15 +278,43 @@ def test_estimate_from_the_formula(run: Run) -> None:
 
 
 def test_estimate_table_and_suffixes(run: Run) -> None:
-    code, out, _ = run(["training", "estimate", "--params", "70B", "--tokens", "15T", "--gpu", "h100",
-                        "--mfu", "40%", "--gpu-price", "2.5"])
+    code, out, _ = run(
+        [
+            "training",
+            "estimate",
+            "--params",
+            "70B",
+            "--tokens",
+            "15T",
+            "--gpu",
+            "h100",
+            "--mfu",
+            "40%",
+            "--gpu-price",
+            "2.5",
+        ]
+    )
     assert code == 0
     assert "4.422M" in out and "$11.05M" in out and "Wall-clock" not in out
 
 
 def test_estimate_uses_the_reference_price(run: Run) -> None:
-    code, out, _ = run(["training", "estimate", "--params", "1e9", "--tokens", "1e12", "--gpu", "A100",
-                        "--mfu", "1", "-f", "json"])
+    code, out, _ = run(
+        [
+            "training",
+            "estimate",
+            "--params",
+            "1e9",
+            "--tokens",
+            "1e12",
+            "--gpu",
+            "A100",
+            "--mfu",
+            "1",
+            "-f",
+            "json",
+        ]
+    )
     assert code == 0
     est = json.loads(out)["estimate"]
     hours = 6 * Decimal("1e21") / (A100_PEAK * TERA * 3600)
@@ -237,10 +322,18 @@ def test_estimate_uses_the_reference_price(run: Run) -> None:
     assert est["price_source"] == "reference" and est["days"] is None
 
 
-@pytest.mark.parametrize("text,value", [
-    ("70e9", Decimal("70e9")), ("70B", Decimal("70e9")), ("15T", Decimal("15e12")), ("1.5k", Decimal(1500)),
-    ("2_000", Decimal(2000)), ("3M", Decimal("3e6")), ("15.6e12", Decimal("15.6e12")),
-])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("70e9", Decimal("70e9")),
+        ("70B", Decimal("70e9")),
+        ("15T", Decimal("15e12")),
+        ("1.5k", Decimal(1500)),
+        ("2_000", Decimal(2000)),
+        ("3M", Decimal("3e6")),
+        ("15.6e12", Decimal("15.6e12")),
+    ],
+)
 def test_parse_count(text: str, value: Decimal) -> None:
     assert parse_count(text, "--params") == value
 
@@ -259,7 +352,18 @@ def test_parse_mfu_rejects(text: str) -> None:
 
 # -- bad input: exit 2, one error line, no traceback ---------------------------------------------
 
-ESTIMATE = ["training", "estimate", "--params", "70B", "--tokens", "15T", "--gpu", "H100", "--mfu", "0.4"]
+ESTIMATE = [
+    "training",
+    "estimate",
+    "--params",
+    "70B",
+    "--tokens",
+    "15T",
+    "--gpu",
+    "H100",
+    "--mfu",
+    "0.4",
+]
 
 
 def _swap(flag: str, value: str) -> list[str]:
@@ -268,20 +372,23 @@ def _swap(flag: str, value: str) -> list[str]:
     return argv
 
 
-@pytest.mark.parametrize("argv,message", [
-    (_swap("--gpu", "B200"), "unknown GPU 'B200'"),
-    (_swap("--mfu", "0"), "--mfu must be above 0"),
-    (_swap("--mfu", "1.2"), "--mfu must be above 0"),
-    (_swap("--params", "-70e9"), "--params must be a positive number"),
-    (_swap("--tokens", "lots"), "--tokens 'lots' is not a number"),
-    ([*ESTIMATE, "--gpu-price", "-2"], "--gpu-price must be a non-negative price"),
-    ([*ESTIMATE, "--gpus", "1.5"], "--gpus must be a whole number"),
-    (["training", "--gpu-price", "H800"], "is not GPU=PRICE"),
-    (["training", "--gpu-price", "H800=cheap"], "is not a price"),
-    (["training", "--gpu-price", "H800=-1"], "must be a non-negative price"),
-    (["training", "--gpu-price", "TPU=2"], "unknown GPU 'TPU'"),
-    (["training", "-p", "nobody"], "unknown provider"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (_swap("--gpu", "B200"), "unknown GPU 'B200'"),
+        (_swap("--mfu", "0"), "--mfu must be above 0"),
+        (_swap("--mfu", "1.2"), "--mfu must be above 0"),
+        (_swap("--params", "-70e9"), "--params must be a positive number"),
+        (_swap("--tokens", "lots"), "--tokens 'lots' is not a number"),
+        ([*ESTIMATE, "--gpu-price", "-2"], "--gpu-price must be a non-negative price"),
+        ([*ESTIMATE, "--gpus", "1.5"], "--gpus must be a whole number"),
+        (["training", "--gpu-price", "H800"], "is not GPU=PRICE"),
+        (["training", "--gpu-price", "H800=cheap"], "is not a price"),
+        (["training", "--gpu-price", "H800=-1"], "must be a non-negative price"),
+        (["training", "--gpu-price", "TPU=2"], "unknown GPU 'TPU'"),
+        (["training", "-p", "nobody"], "unknown provider"),
+    ],
+)
 def test_bad_input(run: Run, argv: list[str], message: str) -> None:
     code, out, err = run(argv)
     assert code == 2

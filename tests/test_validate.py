@@ -100,7 +100,10 @@ def test_json_problems(run: Run) -> None:
     assert code == 1
     assert data["kind"] == "validate"
     assert data["problems"][0] == {
-        "path": str(path), "line": 8, "column": 5, "severity": "error",
+        "path": str(path),
+        "line": 8,
+        "column": 5,
+        "severity": "error",
         "message": "duplicate key 'input' (first defined on line 7) (remove one of them)",
     }
 

@@ -87,7 +87,9 @@ class Catalog:
         names = {m.id.lower() for m in self.models}
         names |= {a.lower() for m in self.models for a in m.aliases}
         names |= {m.ref.lower() for m in self.models}
-        return AicostError(f"unknown model {ref!r}", hint=_suggest(ref, names, "`aicost models` lists them"))
+        return AicostError(
+            f"unknown model {ref!r}", hint=_suggest(ref, names, "`aicost models` lists them")
+        )
 
 
 def _suggest(text: str, names: Iterable[str], fallback: str | None = None) -> str | None:
@@ -139,10 +141,10 @@ def bundled_dir() -> Path:
     for candidate in (package / "bundled", package.parents[1] / "prices"):
         if (candidate / "fx.yaml").is_file():
             return candidate
-    raise AicostError("the bundled price sheets are missing from this installation", hint="reinstall aicost")
+    raise AicostError(
+        "the bundled price sheets are missing from this installation", hint="reinstall aicost"
+    )
 
 
 def yaml_files(directory: Path) -> list[Path]:
-    return sorted(
-        p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
-    )
+    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())

@@ -36,7 +36,9 @@ app = typer.Typer(
 
 # -- options shared by every command that prints data ----------------------------------------------
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)]
+FormatOpt = Annotated[
+    Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+]
 PricesOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -47,19 +49,30 @@ PricesOpt = Annotated[
     ),
 ]
 CurrencyOpt = Annotated[
-    str, typer.Option("--currency", help="Report currency; amounts are converted via fx.yaml.", metavar="CODE")
+    str,
+    typer.Option(
+        "--currency", help="Report currency; amounts are converted via fx.yaml.", metavar="CODE"
+    ),
 ]
 AsOfOpt = Annotated[
     str | None,
-    typer.Option("--as-of", help="Price date (YYYY-MM-DD or a UTC datetime). Default: today.", metavar="DATE"),
+    typer.Option(
+        "--as-of", help="Price date (YYYY-MM-DD or a UTC datetime). Default: today.", metavar="DATE"
+    ),
 ]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="Plain output without colour.")]
 ProviderOpt = Annotated[
-    list[str] | None, typer.Option("--provider", "-p", help="Only this provider (repeatable).", metavar="SLUG")
+    list[str] | None,
+    typer.Option("--provider", "-p", help="Only this provider (repeatable).", metavar="SLUG"),
 ]
 ModelOpt = Annotated[
     list[str] | None,
-    typer.Option("--model", "-m", help="Only models matching id, alias or provider/id (repeatable).", metavar="REF"),
+    typer.Option(
+        "--model",
+        "-m",
+        help="Only models matching id, alias or provider/id (repeatable).",
+        metavar="REF",
+    ),
 ]
 
 
@@ -72,7 +85,10 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
     ] = False,
 ) -> None:
     """Know what an LLM workload costs, before and after you run it."""
@@ -116,7 +132,11 @@ def check_currency(catalog: Catalog, code: str) -> str:
     fx = catalog.fx
     known = set() if fx is None else {fx.base, *fx.rates}
     if code not in known and code not in {s.currency for s in catalog.sheets.values()}:
-        hint = f"known currencies: {', '.join(sorted(known))}" if known else "add an fx.yaml to --prices"
+        hint = (
+            f"known currencies: {', '.join(sorted(known))}"
+            if known
+            else "add an fx.yaml to --prices"
+        )
         fail(f"unknown currency {code!r}: no exchange rate for it", hint=hint)
     return code
 
@@ -135,8 +155,14 @@ def emit(report: Report, fmt: Format, no_color: bool) -> None:
     width = None
     if not sys.stdout.isatty() and "COLUMNS" not in os.environ:
         width = 120  # a file or pipe has no width; 80 would fold amounts
-    console = Console(file=sys.stdout, no_color=not color, highlight=False, soft_wrap=False,
-                      color_system="auto" if color else None, width=width)
+    console = Console(
+        file=sys.stdout,
+        no_color=not color,
+        highlight=False,
+        soft_wrap=False,
+        color_system="auto" if color else None,
+        width=width,
+    )
     console.print(rendered)
 
 
@@ -153,27 +179,54 @@ def estimate(
     workload_file: Annotated[
         str | None, typer.Option("--workload", "-w", help="Workload YAML file.", metavar="FILE")
     ] = None,
-    input_tokens: Annotated[str | None, typer.Option("--input-tokens", "-i", help="Input tokens per request (1.5k, 2M).")] = None,
-    output_tokens: Annotated[str | None, typer.Option("--output-tokens", "-o", help="Output tokens per request.")] = None,
-    cached_tokens: Annotated[str | None, typer.Option("--cached-tokens", help="Of the input, tokens read from cache.")] = None,
-    cache_write_tokens: Annotated[
-        str | None, typer.Option("--cache-write-tokens", help="Of the input, tokens written to cache.")
+    input_tokens: Annotated[
+        str | None,
+        typer.Option("--input-tokens", "-i", help="Input tokens per request (1.5k, 2M)."),
     ] = None,
-    reasoning_tokens: Annotated[str | None, typer.Option("--reasoning-tokens", help="Reasoning tokens (billed as output).")] = None,
-    requests: Annotated[str | None, typer.Option("--requests", "-n", help="Requests per period (default 1).")] = None,
+    output_tokens: Annotated[
+        str | None, typer.Option("--output-tokens", "-o", help="Output tokens per request.")
+    ] = None,
+    cached_tokens: Annotated[
+        str | None, typer.Option("--cached-tokens", help="Of the input, tokens read from cache.")
+    ] = None,
+    cache_write_tokens: Annotated[
+        str | None,
+        typer.Option("--cache-write-tokens", help="Of the input, tokens written to cache."),
+    ] = None,
+    reasoning_tokens: Annotated[
+        str | None, typer.Option("--reasoning-tokens", help="Reasoning tokens (billed as output).")
+    ] = None,
+    requests: Annotated[
+        str | None, typer.Option("--requests", "-n", help="Requests per period (default 1).")
+    ] = None,
     per: Annotated[str | None, typer.Option("--per", help="once | hour | day | month.")] = None,
-    batch_share: Annotated[str | None, typer.Option("--batch-share", help="Share of requests sent by batch, 0..1.")] = None,
+    batch_share: Annotated[
+        str | None, typer.Option("--batch-share", help="Share of requests sent by batch, 0..1.")
+    ] = None,
     off_peak_share: Annotated[
-        str | None, typer.Option("--off-peak-share", help="Share of requests in the cheapest discount window, 0..1.")
+        str | None,
+        typer.Option(
+            "--off-peak-share", help="Share of requests in the cheapest discount window, 0..1."
+        ),
     ] = None,
     model: ModelOpt = None,
     provider: ProviderOpt = None,
-    top: Annotated[int | None, typer.Option("--top", help="Only the N cheapest models per workload.", min=1)] = None,
+    top: Annotated[
+        int | None, typer.Option("--top", help="Only the N cheapest models per workload.", min=1)
+    ] = None,
     budget: Annotated[
         str | None,
-        typer.Option("--budget", help="Monthly budget (the total for --per once); exit 1 when a row exceeds it."),
+        typer.Option(
+            "--budget",
+            help="Monthly budget (the total for --per once); exit 1 when a row exceeds it.",
+        ),
     ] = None,
-    compare: Annotated[bool, typer.Option("--compare", help="Price every selected model even where a workload names its model.")] = False,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare", help="Price every selected model even where a workload names its model."
+        ),
+    ] = False,
     fmt: FormatOpt = Format.table,
     prices: PricesOpt = None,
     currency: CurrencyOpt = "USD",
@@ -187,9 +240,15 @@ def estimate(
     from aicost.workloads import inline_workload, read_workloads
 
     inline = {
-        "input_tokens": input_tokens, "output_tokens": output_tokens, "cached_tokens": cached_tokens,
-        "cache_write_tokens": cache_write_tokens, "reasoning_tokens": reasoning_tokens,
-        "requests": requests, "per": per, "batch_share": batch_share, "off_peak_share": off_peak_share,
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "cached_tokens": cached_tokens,
+        "cache_write_tokens": cache_write_tokens,
+        "reasoning_tokens": reasoning_tokens,
+        "requests": requests,
+        "per": per,
+        "batch_share": batch_share,
+        "off_peak_share": off_peak_share,
     }
     given = {k: v for k, v in inline.items() if v is not None}
     if workload_file is not None:
@@ -199,23 +258,35 @@ def estimate(
         workloads = read_workloads(workload_file)
     else:
         if input_tokens is None and output_tokens is None:
-            fail("nothing to price: give -i/--input-tokens and -o/--output-tokens, or -w FILE",
-                 hint="e.g. aicost estimate -i 1M -o 1M")
+            fail(
+                "nothing to price: give -i/--input-tokens and -o/--output-tokens, or -w FILE",
+                hint="e.g. aicost estimate -i 1M -o 1M",
+            )
         workloads = [inline_workload(given)]
     limit = None if budget is None else parse_or_fail(parse_amount, budget, "--budget")
     at = moment(as_of)
     catalog = catalog_for(prices)
     code = check_currency(catalog, currency)
     result = run_estimate(
-        catalog, workloads, at=at, currency=code, models=model or (), providers=provider or (),
-        top=top, budget=limit, compare=compare,
+        catalog,
+        workloads,
+        at=at,
+        currency=code,
+        models=model or (),
+        providers=provider or (),
+        top=top,
+        budget=limit,
+        compare=compare,
     )
     report = Report(
         kind="estimate",
         fields={"workloads": list(result.workloads), "rows": list(result.rows)},
         rows=list(result.rows),
         columns=ESTIMATE_COLUMNS,
-        currency=code, as_of=at, catalog=catalog, extra={"notes": result.notes},
+        currency=code,
+        as_of=at,
+        catalog=catalog,
+        extra={"notes": result.notes},
     )
     if result.notes:
         note([f"left out, no price on {format_moment(at)}: " + ", ".join(result.notes)])
@@ -227,8 +298,23 @@ def estimate(
 
 
 ESTIMATE_COLUMNS = [
-    "workload", "provider", "model", "tier", "currency", "requests", "per", "input_cost", "cached_cost",
-    "cache_write_cost", "output_cost", "per_request", "total", "monthly", "budget", "over_budget", "warnings",
+    "workload",
+    "provider",
+    "model",
+    "tier",
+    "currency",
+    "requests",
+    "per",
+    "input_cost",
+    "cached_cost",
+    "cache_write_cost",
+    "output_cost",
+    "per_request",
+    "total",
+    "monthly",
+    "budget",
+    "over_budget",
+    "warnings",
 ]
 
 
@@ -236,7 +322,12 @@ ESTIMATE_COLUMNS = [
 def models(
     provider: ProviderOpt = None,
     model: ModelOpt = None,
-    search: Annotated[str | None, typer.Option("--search", help="Only models whose id, name or alias contains TEXT.", metavar="TEXT")] = None,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search", help="Only models whose id, name or alias contains TEXT.", metavar="TEXT"
+        ),
+    ] = None,
     fmt: FormatOpt = Format.table,
     prices: PricesOpt = None,
     currency: CurrencyOpt = "USD",
@@ -252,7 +343,11 @@ def models(
     code = check_currency(catalog, currency)
     found, notes = list_models(catalog, at, provider or (), search, model or ())
     report = Report(
-        kind="models", fields={"models": found}, rows=rate_rows(found), currency=code, as_of=at,
+        kind="models",
+        fields={"models": found},
+        rows=rate_rows(found),
+        currency=code,
+        as_of=at,
         catalog=catalog,
     )
     if not (provider or model or search):
@@ -281,15 +376,27 @@ def history(
     found, periods = price_history(catalog, model)
     rows = [
         {
-            "provider": found.provider, "model": found.id, "since": p.since, "until": p.until,
-            "tier": "flat" if len(p.tiers) == 1 else str(i), "currency": p.currency,
-            "input": t.input, "cached_input": t.cached_input, "cache_write": t.cache_write, "output": t.output,
+            "provider": found.provider,
+            "model": found.id,
+            "since": p.since,
+            "until": p.until,
+            "tier": "flat" if len(p.tiers) == 1 else str(i),
+            "currency": p.currency,
+            "input": t.input,
+            "cached_input": t.cached_input,
+            "cache_write": t.cache_write,
+            "output": t.output,
         }
-        for p in periods for i, t in enumerate(p.tiers)
+        for p in periods
+        for i, t in enumerate(p.tiers)
     ]
     report = Report(
-        kind="history", fields={"model": found, "periods": periods}, rows=rows, currency=code,
-        as_of=at, catalog=catalog,
+        kind="history",
+        fields={"model": found, "periods": periods},
+        rows=rows,
+        currency=code,
+        as_of=at,
+        catalog=catalog,
     )
     emit(report, fmt, no_color)
 
@@ -342,7 +449,6 @@ def run(argv: list[str] | None = None) -> int:
             "(set AICOST_DEBUG=1 for the traceback)\n"
         )
         return EXIT_INTERNAL
-
 
 
 def _fast_call(argv: list[str]) -> Callable[[], object] | None:

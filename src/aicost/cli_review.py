@@ -42,23 +42,51 @@ CHANGE_COLUMNS = ["provider", "model", "path", "kind", "old", "new", "delta", "p
 
 @app.command()
 def diff(
-    old: Annotated[str, typer.Argument(help="Old side: sheet file, directory, @bundled or REV:PATH.", metavar="OLD")],
-    new: Annotated[str, typer.Argument(help="New side: sheet file, directory, @bundled or REV:PATH.", metavar="NEW")],
+    old: Annotated[
+        str,
+        typer.Argument(
+            help="Old side: sheet file, directory, @bundled or REV:PATH.", metavar="OLD"
+        ),
+    ],
+    new: Annotated[
+        str,
+        typer.Argument(
+            help="New side: sheet file, directory, @bundled or REV:PATH.", metavar="NEW"
+        ),
+    ],
     workload_file: Annotated[
         str | None,
-        typer.Option("--workload", "-w", help="Workload YAML: add the monthly cost impact per workload and model.", metavar="FILE"),
+        typer.Option(
+            "--workload",
+            "-w",
+            help="Workload YAML: add the monthly cost impact per workload and model.",
+            metavar="FILE",
+        ),
     ] = None,
-    exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when there is any change.")] = False,
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 1 when there is any change.")
+    ] = False,
     fail_on: Annotated[
         Gate | None,
-        typer.Option("--fail-on", help="Exit 1 on a matching price change above --threshold.", case_sensitive=False),
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 on a matching price change above --threshold.",
+            case_sensitive=False,
+        ),
     ] = None,
     threshold: Annotated[
         str | None,
-        typer.Option("--threshold", help="Percent a price change must exceed to trip --fail-on (default 0).", metavar="PCT"),
+        typer.Option(
+            "--threshold",
+            help="Percent a price change must exceed to trip --fail-on (default 0).",
+            metavar="PCT",
+        ),
     ] = None,
     step_summary: Annotated[
-        bool, typer.Option("--summary", help="Also append the Markdown to $GITHUB_STEP_SUMMARY when it is set.")
+        bool,
+        typer.Option(
+            "--summary", help="Also append the Markdown to $GITHUB_STEP_SUMMARY when it is set."
+        ),
     ] = False,
     fmt: FormatOpt = Format.table,
     currency: CurrencyOpt = "USD",
@@ -85,8 +113,17 @@ def diff(
     result = diff_catalogs(before, after, workloads, at=at, currency=code)
     report = Report(
         kind="diff",
-        fields={"old": old, "new": new, "changes": list(result.changes), "impact": list(result.impact)},
-        rows=list(result.changes), columns=CHANGE_COLUMNS, currency=code, as_of=at, catalog=after,
+        fields={
+            "old": old,
+            "new": new,
+            "changes": list(result.changes),
+            "impact": list(result.impact),
+        },
+        rows=list(result.changes),
+        columns=CHANGE_COLUMNS,
+        currency=code,
+        as_of=at,
+        catalog=after,
         extra={"summary": summary(result)},
     )
     emit(report, fmt, no_color)
@@ -117,14 +154,20 @@ def diff(
 def validate(
     paths: Annotated[
         list[str] | None,
-        typer.Argument(help="Sheet files, directories, @bundled or REV:PATH (default @bundled).", metavar="[PATH]..."),
+        typer.Argument(
+            help="Sheet files, directories, @bundled or REV:PATH (default @bundled).",
+            metavar="[PATH]...",
+        ),
     ] = None,
     max_age: Annotated[
         int | None,
-        typer.Option("--max-age", help="Flag `checked` dates older than DAYS.", metavar="DAYS", min=0),
+        typer.Option(
+            "--max-age", help="Flag `checked` dates older than DAYS.", metavar="DAYS", min=0
+        ),
     ] = None,
     strict: Annotated[
-        bool, typer.Option("--strict", help="Stale `checked` dates are errors, and any warning exits 1.")
+        bool,
+        typer.Option("--strict", help="Stale `checked` dates are errors, and any warning exits 1."),
     ] = False,
     fmt: FormatOpt = Format.table,
     no_color: NoColorOpt = False,
@@ -139,13 +182,21 @@ def validate(
     files = [item for spec in (paths or [BUNDLED]) for item in expand(spec)]
     result = validate_files(files, Checks(today=at.date(), max_age=max_age, strict=strict))
     rows = [
-        {"path": p.where.path, "line": p.where.line, "column": p.where.column,
-         "severity": p.severity, "message": p.message}
+        {
+            "path": p.where.path,
+            "line": p.where.line,
+            "column": p.where.column,
+            "severity": p.severity,
+            "message": p.message,
+        }
         for p in result.problems
     ]
     report = Report(
-        kind="validate", fields={"files": result.files, "problems": rows}, rows=rows,
-        columns=["path", "line", "column", "severity", "message"], as_of=at,
+        kind="validate",
+        fields={"files": result.files, "problems": rows},
+        rows=rows,
+        columns=["path", "line", "column", "severity", "message"],
+        as_of=at,
         extra={"problems": list(result.problems)},
     )
     emit(report, fmt, no_color)
@@ -158,7 +209,9 @@ def validate(
 
 @app.command()
 def schema(
-    kind: Annotated[SchemaKind, typer.Argument(help="sheet (price, fx and gpus sheets) or workload.")] = SchemaKind.sheet,
+    kind: Annotated[
+        SchemaKind, typer.Argument(help="sheet (price, fx and gpus sheets) or workload.")
+    ] = SchemaKind.sheet,
 ) -> None:
     """Print the JSON Schema of price sheets or workload files."""
     sys.stdout.write(json_schema(kind.value))
@@ -176,7 +229,10 @@ def json_schema(kind: str) -> str:
     if kind == "workload":
         body = models.WorkloadFileModel.model_json_schema()
         title = "aicost workload file"
-        top: dict[str, object] = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title}
+        top: dict[str, object] = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": title,
+        }
         top.update({k: v for k, v in body.items() if k != "title"})
     else:
         kinds: list[type[BaseModel]] = [models.SheetModel, models.FxModel, models.GpusModel]

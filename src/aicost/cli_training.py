@@ -32,13 +32,20 @@ app.add_typer(training_app, name="training")
 
 ClaimModelOpt = Annotated[
     list[str] | None,
-    typer.Option("--model", "-m", help="Only claims whose model contains TEXT, case-insensitive (repeatable).",
-                 metavar="TEXT"),
+    typer.Option(
+        "--model",
+        "-m",
+        help="Only claims whose model contains TEXT, case-insensitive (repeatable).",
+        metavar="TEXT",
+    ),
 ]
 GpuPricesOpt = Annotated[
     list[str] | None,
-    typer.Option("--gpu-price", help="Re-price a GPU at PRICE USD per GPU-hour, e.g. H800=3.42 (repeatable).",
-                 metavar="GPU=PRICE"),
+    typer.Option(
+        "--gpu-price",
+        help="Re-price a GPU at PRICE USD per GPU-hour, e.g. H800=3.42 (repeatable).",
+        metavar="GPU=PRICE",
+    ),
 ]
 
 
@@ -64,11 +71,17 @@ def training(
     catalog = catalog_for(prices)
     code = check_currency(catalog, currency)
     overrides = parse_gpu_prices(gpu_price or [], catalog.gpus)
-    result = check_claims(catalog, currency=code, models=model or (), providers=provider or (),
-                          gpu_prices=overrides)
+    result = check_claims(
+        catalog, currency=code, models=model or (), providers=provider or (), gpu_prices=overrides
+    )
     report = Report(
-        kind="training", fields={"claims": list(result.checks)}, rows=list(result.checks),
-        columns=CLAIM_COLUMNS, currency=code, as_of=at, catalog=catalog,
+        kind="training",
+        fields={"claims": list(result.checks)},
+        rows=list(result.checks),
+        columns=CLAIM_COLUMNS,
+        currency=code,
+        as_of=at,
+        catalog=catalog,
         extra={"comparison": result.comparison},
     )
     emit(report, fmt, no_color)
@@ -76,18 +89,33 @@ def training(
 
 @training_app.command("estimate")
 def estimate_command(
-    params: Annotated[str, typer.Option("--params", help="Active parameters: 70e9, 70B.", metavar="N")],
-    tokens: Annotated[str, typer.Option("--tokens", help="Training tokens: 15e12, 15T.", metavar="N")],
-    gpu: Annotated[str, typer.Option("--gpu", help="A GPU in gpus.yaml (H100, H800, H200, A100).", metavar="GPU")],
-    mfu: Annotated[str, typer.Option("--mfu", help="Model FLOP utilisation, above 0 and at most 1 (0.4).",
-                                     metavar="X")],
+    params: Annotated[
+        str, typer.Option("--params", help="Active parameters: 70e9, 70B.", metavar="N")
+    ],
+    tokens: Annotated[
+        str, typer.Option("--tokens", help="Training tokens: 15e12, 15T.", metavar="N")
+    ],
+    gpu: Annotated[
+        str,
+        typer.Option("--gpu", help="A GPU in gpus.yaml (H100, H800, H200, A100).", metavar="GPU"),
+    ],
+    mfu: Annotated[
+        str,
+        typer.Option(
+            "--mfu", help="Model FLOP utilisation, above 0 and at most 1 (0.4).", metavar="X"
+        ),
+    ],
     gpu_price: Annotated[
         str | None,
-        typer.Option("--gpu-price", help="USD per GPU-hour. Default: the GPU's reference price in gpus.yaml.",
-                     metavar="PRICE"),
+        typer.Option(
+            "--gpu-price",
+            help="USD per GPU-hour. Default: the GPU's reference price in gpus.yaml.",
+            metavar="PRICE",
+        ),
     ] = None,
     gpus: Annotated[
-        str | None, typer.Option("--gpus", help="GPUs in the cluster, for wall-clock days.", metavar="N")
+        str | None,
+        typer.Option("--gpus", help="GPUs in the cluster, for wall-clock days.", metavar="N"),
     ] = None,
     fmt: FormatOpt = Format.table,
     prices: PricesOpt = None,
@@ -114,10 +142,22 @@ def estimate_command(
     catalog = catalog_for(prices)
     code = check_currency(catalog, currency)
     chip = find_gpu(catalog.gpus, gpu)
-    run = estimate_run(params=n_params, tokens=n_tokens, gpu=chip, mfu=utilisation, gpu_price=price,
-                       gpus=count, fx=catalog.fx, currency=code)
+    run = estimate_run(
+        params=n_params,
+        tokens=n_tokens,
+        gpu=chip,
+        mfu=utilisation,
+        gpu_price=price,
+        gpus=count,
+        fx=catalog.fx,
+        currency=code,
+    )
     report = Report(
-        kind="training-estimate", fields={"estimate": run}, rows=[run], currency=code, as_of=at,
+        kind="training-estimate",
+        fields={"estimate": run},
+        rows=[run],
+        currency=code,
+        as_of=at,
         catalog=catalog,
     )
     emit(report, fmt, no_color)

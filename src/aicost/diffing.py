@@ -136,7 +136,9 @@ class _Differ:
         self.out: list[Change] = []
 
     def entry(self, model: str | None, path: str | None, kind: str, old: Value, new: Value) -> None:
-        self.out.append(Change(self.provider, model, path, kind, old, new, None, None, self.currency))
+        self.out.append(
+            Change(self.provider, model, path, kind, old, new, None, None, self.currency)
+        )
 
     def field(self, model: str | None, path: str, old: Any, new: Any) -> None:
         a, b = _text(old), _text(new)
@@ -150,7 +152,9 @@ class _Differ:
             delta = percent = None
             if isinstance(a, Decimal) and isinstance(b, Decimal) and self.comparable:
                 delta, percent = b - a, percent_change(a, b)
-            self.out.append(Change(self.provider, model, path, "changed", a, b, delta, percent, self.currency))
+            self.out.append(
+                Change(self.provider, model, path, "changed", a, b, delta, percent, self.currency)
+            )
 
     def rates(self, model: str | None, prefix: str, old: Rates, new: Rates) -> None:
         for name in RATE_FIELDS:
@@ -170,7 +174,9 @@ class _Differ:
                 self.field(model, f"{place}.up_to", old[index].up_to, new[index].up_to)
                 self.rates(model, f"{place}.", old[index], new[index])
 
-    def windows(self, model: str, prefix: str, old: Sequence[Window], new: Sequence[Window]) -> None:
+    def windows(
+        self, model: str, prefix: str, old: Sequence[Window], new: Sequence[Window]
+    ) -> None:
         for index in range(max(len(old), len(new))):
             place = f"{prefix}windows[{index}]"
             if index >= len(old):
@@ -187,7 +193,12 @@ class _Differ:
                     self.rates(model, f"{place}.", a.rates, b.rates)
 
     def period(
-        self, model: str, prefix: str, old: Period, new: Period, sheets: tuple[PriceSheet, PriceSheet]
+        self,
+        model: str,
+        prefix: str,
+        old: Period,
+        new: Period,
+        sheets: tuple[PriceSheet, PriceSheet],
     ) -> None:
         self.tiers(model, prefix, old.tiers, new.tiers)
         self.windows(model, prefix, old.windows, new.windows)
@@ -196,9 +207,13 @@ class _Differ:
             new.batch_multiplier == sheets[1].batch_multiplier
         )
         if not inherited:
-            self.field(model, prefix + "batch_multiplier", old.batch_multiplier, new.batch_multiplier)
+            self.field(
+                model, prefix + "batch_multiplier", old.batch_multiplier, new.batch_multiplier
+            )
 
-    def model(self, old: ModelPrice, new: ModelPrice, sheets: tuple[PriceSheet, PriceSheet]) -> None:
+    def model(
+        self, old: ModelPrice, new: ModelPrice, sheets: tuple[PriceSheet, PriceSheet]
+    ) -> None:
         mid = new.id
         self.field(mid, "name", old.name, new.name)
         self.field(mid, "aliases", tuple(sorted(old.aliases)), tuple(sorted(new.aliases)))
@@ -235,10 +250,26 @@ class _Differ:
                 self.entry(None, place, "removed", _text(before[name].claim), None)
             else:
                 for key in (
-                    "claim", "bound", "currency", "covers", "source", "gpu", "gpu_count", "gpu_hours",
-                    "gpu_hour_price", "active_params", "training_tokens", "flops", "note",
+                    "claim",
+                    "bound",
+                    "currency",
+                    "covers",
+                    "source",
+                    "gpu",
+                    "gpu_count",
+                    "gpu_hours",
+                    "gpu_hour_price",
+                    "active_params",
+                    "training_tokens",
+                    "flops",
+                    "note",
                 ):
-                    self.field(None, f"{place}.{key}", getattr(before[name], key), getattr(after[name], key))
+                    self.field(
+                        None,
+                        f"{place}.{key}",
+                        getattr(before[name], key),
+                        getattr(after[name], key),
+                    )
 
 
 def _days(window: Window) -> str:
@@ -246,7 +277,9 @@ def _days(window: Window) -> str:
 
 
 def _hours(window: Window) -> str:
-    return ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in window.hours)
+    return ", ".join(
+        f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in window.hours
+    )
 
 
 def _tier_text(tier: Rates) -> str:
@@ -280,10 +313,14 @@ def diff_catalogs(old: Catalog, new: Catalog) -> list[Change]:
     for slug in sorted(old.sheets.keys() | new.sheets.keys()):
         if slug not in old.sheets:
             sheet = new.sheets[slug]
-            changes.append(Change(slug, None, None, "added", None, sheet.name, None, None, sheet.currency))
+            changes.append(
+                Change(slug, None, None, "added", None, sheet.name, None, None, sheet.currency)
+            )
         elif slug not in new.sheets:
             sheet = old.sheets[slug]
-            changes.append(Change(slug, None, None, "removed", sheet.name, None, None, None, sheet.currency))
+            changes.append(
+                Change(slug, None, None, "removed", sheet.name, None, None, None, sheet.currency)
+            )
         else:
             found = diff_sheets(old.sheets[slug], new.sheets[slug])
             found.sort(key=lambda c: "" if c.model is None else c.model)  # stable: field order kept
@@ -362,7 +399,9 @@ def diff(
     currency: str = "USD",
 ) -> CatalogDiff:
     changes = diff_catalogs(old, new)
-    impact = workload_impact(old, new, workloads, changes, at=at, currency=currency) if workloads else []
+    impact = (
+        workload_impact(old, new, workloads, changes, at=at, currency=currency) if workloads else []
+    )
     return CatalogDiff(tuple(changes), tuple(impact))
 
 

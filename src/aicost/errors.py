@@ -54,6 +54,8 @@ class SheetErrors(AicostError):
 
     def __init__(self, problems: list[Problem]):
         first = problems[0]
-        more = f" (and {len(problems) - 1} more; run `aicost validate`)" if len(problems) > 1 else ""
+        more = (
+            f" (and {len(problems) - 1} more; run `aicost validate`)" if len(problems) > 1 else ""
+        )
         super().__init__(first.message + more, where=first.where)
         self.problems = problems

@@ -42,7 +42,8 @@ def conversion_pair(fx: FxRates | None, source: str, target: str) -> tuple[Decim
         return Decimal(1), Decimal(1)
     if fx is None:
         raise AicostError(
-            f"no exchange rates loaded to convert {source} to {target}", hint="add an fx.yaml to --prices"
+            f"no exchange rates loaded to convert {source} to {target}",
+            hint="add an fx.yaml to --prices",
         )
     to_rate, from_rate = fx.rate(target), fx.rate(source)
     for code, rate in ((target, to_rate), (source, from_rate)):
@@ -87,11 +88,14 @@ def run_estimate(
                 chosen: list[ModelPrice] = [catalog.resolve(workload.model)]
             except AicostError as exc:
                 raise AicostError(
-                    f"workload {workload.name!r}: {exc.message}", where=workload.model_at, hint=exc.hint
+                    f"workload {workload.name!r}: {exc.message}",
+                    where=workload.model_at,
+                    hint=exc.hint,
                 ) from None
             if chosen[0].period_at(at) is None:
                 raise AicostError(
-                    f"workload {workload.name!r}: " + no_price_message(chosen[0], at), where=workload.model_at
+                    f"workload {workload.name!r}: " + no_price_message(chosen[0], at),
+                    where=workload.model_at,
                 )
         else:
             chosen = candidates

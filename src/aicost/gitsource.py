@@ -28,15 +28,22 @@ def split_spec(spec: str) -> tuple[str, str]:
 def _git(args: list[str], what: str) -> bytes:
     try:
         done = subprocess.run(  # a fixed program and an argument list: no shell
-            ["git", *args], capture_output=True, check=False, timeout=60,
+            ["git", *args],
+            capture_output=True,
+            check=False,
+            timeout=60,
         )
     except FileNotFoundError:
-        raise AicostError(f"{what}: git is not installed", hint="install git or give a file path") from None
+        raise AicostError(
+            f"{what}: git is not installed", hint="install git or give a file path"
+        ) from None
     except subprocess.TimeoutExpired:
         raise AicostError(f"{what}: git did not answer within 60 seconds") from None
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        detail = message[-1].removeprefix("fatal: ") if message else f"git exited with {done.returncode}"
+        detail = (
+            message[-1].removeprefix("fatal: ") if message else f"git exited with {done.returncode}"
+        )
         raise AicostError(f"{what}: {detail}")
     return done.stdout
 
@@ -45,15 +52,22 @@ def read_tree(spec: str) -> list[tuple[str, bytes]]:
     """The sheets at `REV:PATH` as (display name, content) pairs, sorted by name."""
     rev, path = split_spec(spec)
     if not rev:
-        raise AicostError(f"{spec}: no revision before ':'", hint="write REV:PATH, e.g. HEAD~1:prices")
+        raise AicostError(
+            f"{spec}: no revision before ':'", hint="write REV:PATH, e.g. HEAD~1:prices"
+        )
     if rev.startswith("-"):
         raise AicostError(
-            f"{spec}: a revision may not start with '-'", hint="write a branch, tag or commit, e.g. HEAD~1"
+            f"{spec}: a revision may not start with '-'",
+            hint="write a branch, tag or commit, e.g. HEAD~1",
         )
     _git(["rev-parse", "--git-dir"], spec)  # not a repository: git's own message says so
     if not _succeeds(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"]):
         raise AicostError(f"{spec}: unknown revision {rev!r}", hint="check `git log` for the name")
-    sha = _git(["rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}"], spec).decode().strip()
+    sha = (
+        _git(["rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}"], spec)
+        .decode()
+        .strip()
+    )
     path = path.strip("/")
     obj = f"{sha}:{path}"
     if not _succeeds(["cat-file", "-e", "--end-of-options", obj]):
@@ -73,7 +87,9 @@ def read_tree(spec: str) -> list[tuple[str, bytes]]:
             continue
         meta, _, name = entry.partition("\t")
         if meta.split()[1] == "blob" and name.endswith((".yaml", ".yml")):
-            found.append((f"{rev}:{path + '/' if path else ''}{name}", _blob(f"{obj}/{name}", spec)))
+            found.append(
+                (f"{rev}:{path + '/' if path else ''}{name}", _blob(f"{obj}/{name}", spec))
+            )
     if not found:
         raise AicostError(f"{spec}: directory holds no *.yaml or *.yml files at revision {rev}")
     return sorted(found)
@@ -82,7 +98,10 @@ def read_tree(spec: str) -> list[tuple[str, bytes]]:
 def _succeeds(args: list[str]) -> bool:
     try:
         done = subprocess.run(
-            ["git", *args], capture_output=True, check=False, timeout=60,
+            ["git", *args],
+            capture_output=True,
+            check=False,
+            timeout=60,
         )
     except (FileNotFoundError, subprocess.TimeoutExpired):
         return True  # let the next git call report the real problem

@@ -80,16 +80,26 @@ def window_info(window: Window) -> WindowInfo:
 
 def model_info(model: ModelPrice, period: Period) -> ModelInfo:
     return ModelInfo(
-        provider=model.provider, id=model.id, name=model.name, currency=model.currency,
-        aliases=model.aliases, context_window=model.context_window,
-        batch_multiplier=period.batch_multiplier, tiers=period.tiers,
+        provider=model.provider,
+        id=model.id,
+        name=model.name,
+        currency=model.currency,
+        aliases=model.aliases,
+        context_window=model.context_window,
+        batch_multiplier=period.batch_multiplier,
+        tiers=period.tiers,
         windows=tuple(window_info(w) for w in period.windows),
-        since=period.since, until=period.until, retired=model.retired,
+        since=period.since,
+        until=period.until,
+        retired=model.retired,
     )
 
 
 def list_models(
-    catalog: Catalog, at: dt.datetime, providers: Sequence[str] = (), search: str | None = None,
+    catalog: Catalog,
+    at: dt.datetime,
+    providers: Sequence[str] = (),
+    search: str | None = None,
     models: Sequence[str] = (),
 ) -> tuple[list[ModelInfo], list[str]]:
     """Models with a price at `at` (filtered), and notes on the ones left out."""
@@ -124,10 +134,20 @@ def rate_rows(models: Sequence[ModelInfo]) -> list[RateRow]:
                 label = f"<={tier.up_to}"
             else:
                 label = f">{info.tiers[index - 1].up_to}"
-            rows.append(RateRow(
-                info.provider, info.id, label, info.currency, tier.input, tier.cached_input,
-                tier.cache_write, tier.output, info.context_window, info.batch_multiplier,
-            ))
+            rows.append(
+                RateRow(
+                    info.provider,
+                    info.id,
+                    label,
+                    info.currency,
+                    tier.input,
+                    tier.cached_input,
+                    tier.cache_write,
+                    tier.output,
+                    info.context_window,
+                    info.batch_multiplier,
+                )
+            )
     return rows
 
 
@@ -157,11 +177,17 @@ def price_history(catalog: Catalog, ref: str) -> tuple[ModelPrice, list[PeriodIn
                 pct = _percent(getattr(old, name), getattr(new, name))
                 if pct is not None:
                     change[name] = pct
-        periods.append(PeriodInfo(
-            since=period.since, until=until, currency=model.currency, tiers=period.tiers,
-            windows=tuple(window_info(w) for w in period.windows),
-            batch_multiplier=period.batch_multiplier, first=previous is None, change=change,
-        ))
+        periods.append(
+            PeriodInfo(
+                since=period.since,
+                until=until,
+                currency=model.currency,
+                tiers=period.tiers,
+                windows=tuple(window_info(w) for w in period.windows),
+                batch_multiplier=period.batch_multiplier,
+                first=previous is None,
+                change=change,
+            )
+        )
         previous = period
     return model, periods
-

@@ -104,7 +104,12 @@ def _real_path(doc: Document, loc: PathKey) -> PathKey:
         if within_list or (isinstance(node, dict) and part in node):
             node = node[part]
             out.append(part)
-        elif isinstance(node, dict) and isinstance(part, str) and part not in node and not _is_tag(part):
+        elif (
+            isinstance(node, dict)
+            and isinstance(part, str)
+            and part not in node
+            and not _is_tag(part)
+        ):
             out.append(part)  # a missing or unknown key: report at it (or its parent)
             break
     return tuple(out)
@@ -112,7 +117,10 @@ def _real_path(doc: Document, loc: PathKey) -> PathKey:
 
 def _is_tag(part: str) -> bool:
     # union members and validator names that pydantic inserts into locations
-    return part in {"date", "datetime", "function-after", "function-before", "decimal", "int", "str"} or "[" in part
+    return (
+        part in {"date", "datetime", "function-after", "function-before", "decimal", "int", "str"}
+        or "[" in part
+    )
 
 
 def validate_model(model: type[BaseModel], doc: Document) -> Any:
@@ -150,7 +158,8 @@ def load_text(text: str, path: str) -> LoadedFile:
     if kind == "gpus":
         gpus = validate_model(schema.GpusModel, doc).gpus
         built = tuple(
-            Gpu(k, g.name, g.bf16_tflops, g.hourly_price, g.source, g.checked) for k, g in gpus.items()
+            Gpu(k, g.name, g.bf16_tflops, g.hourly_price, g.source, g.checked)
+            for k, g in gpus.items()
         )
         return LoadedFile("gpus", gpus=built, document=doc)
     raw = validate_model(schema.SheetModel, doc)
@@ -166,18 +175,34 @@ def build_sheet(raw: schema.SheetModel, doc: Document, digest: str) -> PriceShee
         for ref in (model_id, *entry.aliases):
             key = ref.lower()
             if key in seen:
-                where = doc.where(("models", model_id, "aliases") if ref != model_id else ("models", model_id))
+                where = doc.where(
+                    ("models", model_id, "aliases") if ref != model_id else ("models", model_id)
+                )
                 problems.append(
-                    Problem(where, "error", f"{ref!r} is already used by model {seen[key]!r}; ids and aliases must be unique")
+                    Problem(
+                        where,
+                        "error",
+                        f"{ref!r} is already used by model {seen[key]!r}; ids and aliases must be unique",
+                    )
                 )
             seen[key] = model_id
         models.append(build_model(raw, model_id, entry))
     claims = tuple(
         TrainingClaim(
-            provider=raw.provider, model=c.model, currency=c.currency or raw.currency,
-            covers=c.covers, source=c.source, claim=c.claim, bound=c.bound, gpu=c.gpu,
-            gpu_count=c.gpu_count, gpu_hours=c.gpu_hours, gpu_hour_price=c.gpu_hour_price,
-            active_params=c.active_params, training_tokens=c.training_tokens, flops=c.flops,
+            provider=raw.provider,
+            model=c.model,
+            currency=c.currency or raw.currency,
+            covers=c.covers,
+            source=c.source,
+            claim=c.claim,
+            bound=c.bound,
+            gpu=c.gpu,
+            gpu_count=c.gpu_count,
+            gpu_hours=c.gpu_hours,
+            gpu_hour_price=c.gpu_hour_price,
+            active_params=c.active_params,
+            training_tokens=c.training_tokens,
+            flops=c.flops,
             note=c.note,
         )
         for c in raw.training_claims
@@ -185,9 +210,16 @@ def build_sheet(raw: schema.SheetModel, doc: Document, digest: str) -> PriceShee
     if problems:
         raise SheetErrors(problems)
     return PriceSheet(
-        provider=raw.provider, name=raw.name or raw.provider, currency=raw.currency,
-        source=raw.source, checked=raw.checked, path=doc.path, sha256=digest,
-        batch_multiplier=raw.batch_multiplier, models=tuple(models), claims=claims,
+        provider=raw.provider,
+        name=raw.name or raw.provider,
+        currency=raw.currency,
+        source=raw.source,
+        checked=raw.checked,
+        path=doc.path,
+        sha256=digest,
+        batch_multiplier=raw.batch_multiplier,
+        models=tuple(models),
+        claims=claims,
     )
 
 
@@ -217,7 +249,9 @@ def _period(
     return Period(
         since=None if since is None else as_moment(since),
         until=None if until is None else as_moment(until),
-        tiers=tiers, windows=windows, batch_multiplier=batch,
+        tiers=tiers,
+        windows=windows,
+        batch_multiplier=batch,
     )
 
 
@@ -232,19 +266,27 @@ def _window_rates(window: schema.WindowModel, base: Rates) -> Rates:
 
 
 def build_model(raw: schema.SheetModel, model_id: str, entry: schema.ModelModel) -> ModelPrice:
-    model_batch = entry.batch_multiplier if entry.batch_multiplier is not None else raw.batch_multiplier
+    model_batch = (
+        entry.batch_multiplier if entry.batch_multiplier is not None else raw.batch_multiplier
+    )
     periods = []
     history = list(reversed(entry.history))  # oldest first
     start = entry.since
     for index, past in enumerate(history):
-        since = past.since if past.since is not None else (history[index - 1].until if index else None)
+        since = (
+            past.since if past.since is not None else (history[index - 1].until if index else None)
+        )
         periods.append(_period(past, since, past.until, model_batch))
     if history:
         start = history[-1].until
     periods.append(_period(entry, start, None, model_batch))
     return ModelPrice(
-        provider=raw.provider, id=model_id, name=entry.name or model_id, currency=raw.currency,
-        aliases=tuple(entry.aliases), context_window=entry.context_window,
+        provider=raw.provider,
+        id=model_id,
+        name=entry.name or model_id,
+        currency=raw.currency,
+        aliases=tuple(entry.aliases),
+        context_window=entry.context_window,
         retired=None if entry.retired is None else as_moment(entry.retired),
         periods=tuple(periods),
     )
@@ -259,9 +301,9 @@ def load_workloads_document(text: str, path: str) -> tuple[schema.WorkloadFileMo
     doc = parse(text, path)
     if not isinstance(doc.data, dict) or "workloads" not in doc.data:
         raise AicostError(
-            "expected a top-level `workloads:` list", where=doc.where(()),
+            "expected a top-level `workloads:` list",
+            where=doc.where(()),
             hint="see `aicost schema workload`",
         )
     result: schema.WorkloadFileModel = validate_model(schema.WorkloadFileModel, doc)
     return result, doc
-

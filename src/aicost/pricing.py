@@ -62,14 +62,18 @@ class Parts:
 
     def scaled(self, factor: Decimal, divisor: Decimal = Decimal(1)) -> Parts:
         return Parts(
-            self.input * factor / divisor, self.cached * factor / divisor,
-            self.cache_write * factor / divisor, self.output * factor / divisor,
+            self.input * factor / divisor,
+            self.cached * factor / divisor,
+            self.cache_write * factor / divisor,
+            self.output * factor / divisor,
         )
 
     def plus(self, other: Parts) -> Parts:
         return Parts(
-            self.input + other.input, self.cached + other.cached,
-            self.cache_write + other.cache_write, self.output + other.output,
+            self.input + other.input,
+            self.cached + other.cached,
+            self.cache_write + other.cache_write,
+            self.output + other.output,
         )
 
 
@@ -131,7 +135,10 @@ def off_peak_parts(period: Period, rates: Rates, request: Request, base: Parts) 
 
 
 def price_request(
-    period: Period, request: Request, batch_share: Decimal = Decimal(0), off_peak_share: Decimal = Decimal(0)
+    period: Period,
+    request: Request,
+    batch_share: Decimal = Decimal(0),
+    off_peak_share: Decimal = Decimal(0),
 ) -> tuple[int, Parts, list[str]]:
     """Price one request in a period: (tier index, cost parts, warnings)."""
     warnings: list[str] = []
@@ -142,12 +149,16 @@ def price_request(
         if off_peak_share:
             cheap = off_peak_parts(period, rates, request, parts)
             if cheap is None:
-                warnings.append("off_peak_share given but the model has no discount window; priced at list")
+                warnings.append(
+                    "off_peak_share given but the model has no discount window; priced at list"
+                )
             else:
                 parts = parts.scaled(1 - off_peak_share).plus(cheap.scaled(off_peak_share))
         if batch_share:
             if period.batch_multiplier is None:
-                warnings.append("batch_share given but the model has no batch price; priced at list")
+                warnings.append(
+                    "batch_share given but the model has no batch price; priced at list"
+                )
             else:
                 parts = parts.scaled(1 - batch_share + batch_share * period.batch_multiplier)
     return index, parts, warnings
@@ -176,10 +187,14 @@ def price_workload(
 ) -> EstimateRow:
     """Price a workload on a model. `convert` is (multiply, divide) from the sheet's currency."""
     request = workload.request
-    index, parts, warnings = price_request(period, request, workload.batch_share, workload.off_peak_share)
+    index, parts, warnings = price_request(
+        period, request, workload.batch_share, workload.off_peak_share
+    )
     size = request.input_tokens + request.output_tokens + request.reasoning_tokens
     if model.context_window is not None and size > model.context_window:
-        warnings.append(f"{size:,} tokens per request exceed the {model.context_window:,}-token context window")
+        warnings.append(
+            f"{size:,} tokens per request exceed the {model.context_window:,}-token context window"
+        )
     with localcontext() as ctx:
         ctx.prec = 60
         if convert != (Decimal(1), Decimal(1)):
@@ -192,11 +207,22 @@ def price_workload(
     if limit is not None:
         over = (month if month is not None else total) > limit
     return EstimateRow(
-        workload=workload.name, provider=model.provider, model=model.id,
-        tier=tier_label(period, index), currency=currency or model.currency,
-        input_cost=parts.input, cached_cost=parts.cached, cache_write_cost=parts.cache_write,
-        output_cost=parts.output, per_request=per_request, total=total, monthly=month,
-        requests=workload.requests, per=workload.per, budget=limit, over_budget=over,
+        workload=workload.name,
+        provider=model.provider,
+        model=model.id,
+        tier=tier_label(period, index),
+        currency=currency or model.currency,
+        input_cost=parts.input,
+        cached_cost=parts.cached,
+        cache_write_cost=parts.cache_write,
+        output_cost=parts.output,
+        per_request=per_request,
+        total=total,
+        monthly=month,
+        requests=workload.requests,
+        per=workload.per,
+        budget=limit,
+        over_budget=over,
         warnings=tuple(warnings),
     )
 

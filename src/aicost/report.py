@@ -37,7 +37,8 @@ class Report:
             fx = self.catalog.fx
             out["fx"] = None if fx is None else {"date": fx.date, "rates": fx.rates}
             out["sources"] = [
-                {"path": s.path, "sha256": s.sha256, "checked": s.checked} for s in self.catalog.sources
+                {"path": s.path, "sha256": s.sha256, "checked": s.checked}
+                for s in self.catalog.sources
             ]
         out.update(self.fields)
         return out

@@ -32,7 +32,9 @@ def _amount(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError(f"expected a non-negative number, got {str(value).lower()}")
     if isinstance(value, str):
-        raise ValueError(f"expected a number, got the text {value!r}; write it without quotes or symbols")
+        raise ValueError(
+            f"expected a number, got the text {value!r}; write it without quotes or symbols"
+        )
     if isinstance(value, float):  # never produced by our loader; refuse float noise from elsewhere
         value = Decimal(repr(value))
     if isinstance(value, int):
@@ -99,7 +101,9 @@ class TierModel(RatesModel):
 
 class WindowModel(RatesModel):
     name: str
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(default_factory=list)
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=list
+    )
     hours: list[str] = Field(default_factory=list, description='UTC ranges such as "10:00-24:00"')
     multiplier: Multiplier | None = None
 
@@ -146,7 +150,11 @@ class PricedModel(RatesModel):
     @model_validator(mode="after")
     def _flat_or_tiers(self) -> PricedModel:
         if self.tiers is not None:
-            flat = [k for k in ("input", "cached_input", "cache_write", "output") if getattr(self, k) is not None]
+            flat = [
+                k
+                for k in ("input", "cached_input", "cache_write", "output")
+                if getattr(self, k) is not None
+            ]
             if flat:
                 raise ValueError(
                     f"give either flat rates or `tiers`, not both (remove {', '.join(flat)} or the tiers)"
@@ -155,7 +163,9 @@ class PricedModel(RatesModel):
                 raise ValueError("`tiers` is empty; give at least one tier")
             for index, tier in enumerate(self.tiers[:-1]):
                 if tier.up_to is None:
-                    raise ValueError(f"tiers[{index}] needs `up_to`; only the last tier is open-ended")
+                    raise ValueError(
+                        f"tiers[{index}] needs `up_to`; only the last tier is open-ended"
+                    )
             if self.tiers[-1].up_to is not None:
                 raise ValueError(
                     f"tiers[{len(self.tiers) - 1}].up_to: the last tier must have no `up_to` "
@@ -171,7 +181,9 @@ class PricedModel(RatesModel):
         else:
             missing = [k for k in ("input", "output") if getattr(self, k) is None]
             if missing:
-                raise ValueError(f"missing {' and '.join(f'`{m}`' for m in missing)} (or give `tiers`)")
+                raise ValueError(
+                    f"missing {' and '.join(f'`{m}`' for m in missing)} (or give `tiers`)"
+                )
         return self
 
 
@@ -195,7 +207,9 @@ class ModelModel(PricedModel):
     @model_validator(mode="after")
     def _history_order(self) -> ModelModel:
         if self.since is not None and self.history:
-            raise ValueError("`since` on a model with `history` belongs on the oldest history period")
+            raise ValueError(
+                "`since` on a model with `history` belongs on the oldest history period"
+            )
         previous_until: dt.datetime | None = None
         for index, period in enumerate(self.history):
             until = moment(period.until)
@@ -216,8 +230,14 @@ class ModelModel(PricedModel):
                         f"the end of history[{index + 1}] ({self.history[index + 1].until})"
                     )
             previous_until = until
-        if self.retired is not None and self.history and moment(self.retired) <= moment(self.history[0].until):
-            raise ValueError(f"`retired` {self.retired} is not after the newest history period's end")
+        if (
+            self.retired is not None
+            and self.history
+            and moment(self.retired) <= moment(self.history[0].until)
+        ):
+            raise ValueError(
+                f"`retired` {self.retired} is not after the newest history period's end"
+            )
         return self
 
 
@@ -254,7 +274,9 @@ class SheetModel(Strict):
     @model_validator(mode="after")
     def _has_content(self) -> SheetModel:
         if not self.models and not self.training_claims:
-            raise ValueError("a sheet needs `models` (or, for a claims-only sheet, `training_claims`)")
+            raise ValueError(
+                "a sheet needs `models` (or, for a claims-only sheet, `training_claims`)"
+            )
         return self
 
 
@@ -339,8 +361,18 @@ KNOWN_KEYS = sorted(
     {
         name
         for cls in (
-            TierModel, WindowModel, PeriodModel, ModelModel, ClaimModel, SheetModel, FxBody,
-            GpuModel, WorkloadModel, WorkloadFileModel, FxModel, GpusModel,
+            TierModel,
+            WindowModel,
+            PeriodModel,
+            ModelModel,
+            ClaimModel,
+            SheetModel,
+            FxBody,
+            GpuModel,
+            WorkloadModel,
+            WorkloadFileModel,
+            FxModel,
+            GpusModel,
         )
         for name in cls.model_fields
     }

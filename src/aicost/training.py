@@ -75,8 +75,22 @@ class ClaimCheck:
 
 
 CLAIM_COLUMNS = [
-    "provider", "model", "claim", "bound", "currency", "recomputed_cost", "gpu", "gpu_hours",
-    "gpu_hour_price", "price_source", "flops", "flops_source", "mfu", "verdict", "reasons", "covers",
+    "provider",
+    "model",
+    "claim",
+    "bound",
+    "currency",
+    "recomputed_cost",
+    "gpu",
+    "gpu_hours",
+    "gpu_hour_price",
+    "price_source",
+    "flops",
+    "flops_source",
+    "mfu",
+    "verdict",
+    "reasons",
+    "covers",
     "source",
 ]
 
@@ -137,7 +151,9 @@ def parse_mfu(text: str) -> Decimal:
     except InvalidOperation:
         raise AicostError(f"--mfu {raw!r} is not a number; write a fraction such as 0.4") from None
     if not value.is_finite() or not Decimal(0) < value <= 1:
-        raise AicostError(f"--mfu must be above 0 and at most 1 (got {raw}); write e.g. 0.4 for 40%")
+        raise AicostError(
+            f"--mfu must be above 0 and at most 1 (got {raw}); write e.g. 0.4 for 40%"
+        )
     return value
 
 
@@ -146,7 +162,9 @@ def parse_price(text: str, what: str) -> Decimal:
     try:
         value = Decimal(raw.lstrip("$").replace("_", "").replace(",", ""))
     except InvalidOperation:
-        raise AicostError(f"{what} {raw!r} is not a price; write e.g. 2.50 (USD per GPU-hour)") from None
+        raise AicostError(
+            f"{what} {raw!r} is not a price; write e.g. 2.50 (USD per GPU-hour)"
+        ) from None
     if not value.is_finite() or value < 0:
         raise AicostError(f"{what} must be a non-negative price (got {raw})")
     return value
@@ -166,7 +184,9 @@ def parse_gpu_prices(specs: Sequence[str], gpus: Mapping[str, Gpu]) -> dict[str,
     for spec in specs:
         name, sep, price = spec.partition("=")
         if not sep or not name.strip() or not price.strip():
-            raise AicostError(f"--gpu-price {spec!r} is not GPU=PRICE; write e.g. --gpu-price H800=3.42")
+            raise AicostError(
+                f"--gpu-price {spec!r} is not GPU=PRICE; write e.g. --gpu-price H800=3.42"
+            )
         gpu = find_gpu(gpus, name)
         out[gpu.key] = parse_price(price, f"--gpu-price {gpu.key}")
     return out
@@ -254,14 +274,18 @@ def check_claim(
     if claim.active_params is not None and claim.training_tokens is not None:
         flops = FLOPS_PER_PARAM_TOKEN * claim.active_params * claim.training_tokens
         flops_source = "6ND"
-        text = (f"compute 6 x {count_text(claim.active_params)} params x {count_text(claim.training_tokens)} tokens "
-                f"= {_sci(flops)} FLOP")
+        text = (
+            f"compute 6 x {count_text(claim.active_params)} params x {count_text(claim.training_tokens)} tokens "
+            f"= {_sci(flops)} FLOP"
+        )
         if claim.flops is not None:
             text += f" (stated: {_sci(claim.flops)})"
         reasons.append(text)
     elif claim.flops is not None:
         flops, flops_source = claim.flops, "stated"
-        reasons.append(f"compute {_sci(flops)} FLOP as stated (no active-parameter or token count for 6ND)")
+        reasons.append(
+            f"compute {_sci(flops)} FLOP as stated (no active-parameter or token count for 6ND)"
+        )
 
     mfu: Decimal | None = None
     if flops is not None and claim.gpu_hours and gpu is not None and gpu.bf16_tflops > 0:
@@ -290,8 +314,10 @@ def check_claim(
     passed: list[str] = []
     if amount is not None and recomputed is not None:
         ratio = recomputed / amount if amount else None
-        line = (f"{_hours(claim.gpu_hours or Decimal(0))} GPU-h x {money(price, code)} = {money(recomputed, code)} "
-                f"vs claim {BOUND_WORDS.get(claim.bound, claim.bound)} {money(amount, code)}")
+        line = (
+            f"{_hours(claim.gpu_hours or Decimal(0))} GPU-h x {money(price, code)} = {money(recomputed, code)} "
+            f"vs claim {BOUND_WORDS.get(claim.bound, claim.bound)} {money(amount, code)}"
+        )
         if ratio is not None:
             line += f" ({'+' if ratio >= 1 else '-'}{_pct(abs(ratio - 1))})"
         if _cost_holds(claim.bound, recomputed, amount):
@@ -299,10 +325,16 @@ def check_claim(
         else:
             failed.append(f"cost test failed: {line}; {_cost_rule(claim.bound)}")
     elif amount is None and recomputed is not None:
-        reasons.append(f"no published cost; {_hours(claim.gpu_hours or Decimal(0))} GPU-h at "
-                       f"{money(price, code)} = {money(recomputed, code)}, for scale only")
+        reasons.append(
+            f"no published cost; {_hours(claim.gpu_hours or Decimal(0))} GPU-h at "
+            f"{money(price, code)} = {money(recomputed, code)}, for scale only"
+        )
     if mfu is not None:
-        line = f"MFU {_pct(mfu)} against {gpu.bf16_tflops.normalize():f} TFLOP/s BF16 peak" if gpu else ""
+        line = (
+            f"MFU {_pct(mfu)} against {gpu.bf16_tflops.normalize():f} TFLOP/s BF16 peak"
+            if gpu
+            else ""
+        )
         if MFU_LOW <= mfu <= MFU_HIGH:
             passed.append(f"MFU test passed: {line} (plausible: 10%-70%)")
         else:
@@ -326,10 +358,23 @@ def check_claim(
     if recomputed is None:  # nothing was priced: report no price as used
         price = price_source = None
     return ClaimCheck(
-        provider=claim.provider, model=claim.model, claim=amount, bound=claim.bound, currency=code,
-        recomputed_cost=recomputed, flops=flops, flops_source=flops_source, mfu=mfu, verdict=verdict,
-        reasons=tuple(reasons), covers=" ".join(claim.covers.split()), source=claim.source,
-        gpu=claim.gpu, gpu_hours=claim.gpu_hours, gpu_hour_price=price, price_source=price_source,
+        provider=claim.provider,
+        model=claim.model,
+        claim=amount,
+        bound=claim.bound,
+        currency=code,
+        recomputed_cost=recomputed,
+        flops=flops,
+        flops_source=flops_source,
+        mfu=mfu,
+        verdict=verdict,
+        reasons=tuple(reasons),
+        covers=" ".join(claim.covers.split()),
+        source=claim.source,
+        gpu=claim.gpu,
+        gpu_hours=claim.gpu_hours,
+        gpu_hour_price=price,
+        price_source=price_source,
         claim_currency=claim.currency,
     )
 
@@ -376,13 +421,17 @@ def check_claims(
     terms = [m.strip().lower() for m in models]
     every = [c for sheet in catalog.sheets.values() for c in sheet.claims]
     chosen = [
-        c for c in every
-        if (not wanted or c.provider in wanted) and (not terms or any(t in c.model.lower() for t in terms))
+        c
+        for c in every
+        if (not wanted or c.provider in wanted)
+        and (not terms or any(t in c.model.lower() for t in terms))
     ]
     if not chosen:
         names = ", ".join(sorted({c.model for c in every})) or "none in the loaded sheets"
-        raise AicostError("no training claim matches the given --model and --provider filters",
-                          hint=f"claims: {names}")
+        raise AicostError(
+            "no training claim matches the given --model and --provider filters",
+            hint=f"claims: {names}",
+        )
     checks = tuple(
         check_claim(c, catalog.gpus, gpu_prices, fx=catalog.fx, currency=currency) for c in chosen
     )
@@ -394,26 +443,43 @@ def compare(checks: Sequence[ClaimCheck]) -> list[str]:
     by_model = {c.model.lower(): c for c in checks}
     v3 = by_model.get("deepseek-v3")
     altman = by_model.get("gpt-4")
-    epoch = next((c for c in checks if c.model.lower().startswith("gpt-4") and "epoch" in c.model.lower()), None)
+    epoch = next(
+        (c for c in checks if c.model.lower().startswith("gpt-4") and "epoch" in c.model.lower()),
+        None,
+    )
     if v3 is None or v3.claim is None or (altman is None and epoch is None):
         return []
     code = v3.currency
-    rate = f" at an assumed {money(v3.gpu_hour_price, code)}/GPU-hour" if v3.gpu_hour_price is not None else ""
-    lines = [f"DeepSeek-V3, {big_money(v3.claim, code)}: the GPU rental of the final training run only{rate}; "
-             "no research, ablations, hardware, staff or data."]
+    rate = (
+        f" at an assumed {money(v3.gpu_hour_price, code)}/GPU-hour"
+        if v3.gpu_hour_price is not None
+        else ""
+    )
+    lines = [
+        f"DeepSeek-V3, {big_money(v3.claim, code)}: the GPU rental of the final training run only{rate}; "
+        "no research, ablations, hardware, staff or data."
+    ]
     if altman is not None and altman.claim is not None:
-        lines.append(f"GPT-4, {BOUND_WORDS[altman.bound]} {big_money(altman.claim, code)}: Sam Altman's remark, "
-                     "scope unspecified (it may cover far more than a final run); no parts to check.")
+        lines.append(
+            f"GPT-4, {BOUND_WORDS[altman.bound]} {big_money(altman.claim, code)}: Sam Altman's remark, "
+            "scope unspecified (it may cover far more than a final run); no parts to check."
+        )
     if epoch is not None and epoch.claim is not None:
-        lines.append(f"GPT-4, Epoch AI's estimate, {big_money(epoch.claim, code)}: the final run only, at cloud "
-                     "rental prices; the like-for-like figure.")
+        lines.append(
+            f"GPT-4, Epoch AI's estimate, {big_money(epoch.claim, code)}: the final run only, at cloud "
+            "rental prices; the like-for-like figure."
+        )
     if altman is not None and altman.claim is not None:
-        lines.append(f"So \"{_short(v3.claim, code)} vs {_short(altman.claim, code)}+\" sets one run's rental "
-                     "against a remark about everything: apples to oranges.")
+        lines.append(
+            f'So "{_short(v3.claim, code)} vs {_short(altman.claim, code)}+" sets one run\'s rental '
+            "against a remark about everything: apples to oranges."
+        )
     if epoch is not None and epoch.claim is not None and v3.claim:
         ratio = (epoch.claim / v3.claim).quantize(Decimal("0.1"))
-        lines.append(f"Final run against final run the gap is {ratio}x (Epoch's GPT-4 against DeepSeek-V3), "
-                     "and DeepSeek's $2/GPU-hour is its own assumption.")
+        lines.append(
+            f"Final run against final run the gap is {ratio}x (Epoch's GPT-4 against DeepSeek-V3), "
+            "and DeepSeek's $2/GPU-hour is its own assumption."
+        )
     return lines
 
 
@@ -450,7 +516,17 @@ def estimate_run(
     cost = gpu_hours * price
     days = None if gpus is None else gpu_hours / gpus / 24
     return RunEstimate(
-        params=params, tokens=tokens, gpu=gpu.key, bf16_tflops=gpu.bf16_tflops, mfu=mfu,
-        gpu_hour_price=price, price_source="given" if gpu_price is not None else "reference", gpus=gpus,
-        currency=currency, flops=flops, gpu_hours=gpu_hours, cost=cost, days=days,
+        params=params,
+        tokens=tokens,
+        gpu=gpu.key,
+        bf16_tflops=gpu.bf16_tflops,
+        mfu=mfu,
+        gpu_hour_price=price,
+        price_source="given" if gpu_price is not None else "reference",
+        gpus=gpus,
+        currency=currency,
+        flops=flops,
+        gpu_hours=gpu_hours,
+        cost=cost,
+        days=days,
     )

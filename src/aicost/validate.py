@@ -99,11 +99,14 @@ def duplicate_keys(text: str, name: str) -> list[Problem]:
                 if isinstance(key, yaml.ScalarNode):
                     if key.value in seen:
                         mark = key.start_mark
-                        found.append(Problem(
-                            Location(name, mark.line + 1, mark.column + 1), "error",
-                            f"duplicate key {key.value!r} (first defined on line {seen[key.value]}) "
-                            "(remove one of them)",
-                        ))
+                        found.append(
+                            Problem(
+                                Location(name, mark.line + 1, mark.column + 1),
+                                "error",
+                                f"duplicate key {key.value!r} (first defined on line {seen[key.value]}) "
+                                "(remove one of them)",
+                            )
+                        )
                     else:
                         seen[key.value] = key.start_mark.line + 1
                 stack.append(value)
@@ -183,19 +186,27 @@ def check_sheet(doc: Document, checks: Checks, currencies: set[str] | None) -> l
         problems += _rate_warnings(doc, ("models", model_id), model)
     currency = data.get("currency")
     if currencies is not None and isinstance(currency, str) and currency not in currencies:
-        problems.append(_at(
-            doc, ("currency",), "warning",
-            f"no exchange rate for {currency} in the fx sheet; --currency conversions will fail",
-        ))
+        problems.append(
+            _at(
+                doc,
+                ("currency",),
+                "warning",
+                f"no exchange rate for {currency} in the fx sheet; --currency conversions will fail",
+            )
+        )
     claims = data.get("training_claims")
     if currencies is not None and isinstance(claims, list):
         for index, claim in enumerate(claims):
             code = claim.get("currency") if isinstance(claim, dict) else None
             if isinstance(code, str) and code not in currencies:
-                problems.append(_at(
-                    doc, ("training_claims", index, "currency"), "warning",
-                    f"no exchange rate for {code} in the fx sheet",
-                ))
+                problems.append(
+                    _at(
+                        doc,
+                        ("training_claims", index, "currency"),
+                        "warning",
+                        f"no exchange rate for {code} in the fx sheet",
+                    )
+                )
     return problems
 
 
@@ -237,7 +248,9 @@ def _at(doc: Document, key: PathKey, severity: str, message: str) -> Problem:
     return Problem(doc.where(key), severity, message)
 
 
-def _dates(doc: Document, key: PathKey, data: dict[str, Any], checks: Checks, expect: bool) -> list[Problem]:
+def _dates(
+    doc: Document, key: PathKey, data: dict[str, Any], checks: Checks, expect: bool
+) -> list[Problem]:
     """`checked` in the future (error) or older than --max-age; missing `source`/`checked`."""
     problems = []
     checked = data.get("checked")
@@ -252,14 +265,25 @@ def _dates(doc: Document, key: PathKey, data: dict[str, Any], checks: Checks, ex
         day = _day(checked)
         where = (*key, "checked")
         if day > checks.today:
-            problems.append(_at(doc, where, "error", f"`checked` {day} is in the future (today is {checks.today})"))
+            problems.append(
+                _at(
+                    doc,
+                    where,
+                    "error",
+                    f"`checked` {day} is in the future (today is {checks.today})",
+                )
+            )
         elif checks.max_age is not None and (checks.today - day).days > checks.max_age:
             age = (checks.today - day).days
-            problems.append(_at(
-                doc, where, "error" if checks.strict else "warning",
-                f"`checked` {day} is {age} days old, more than --max-age {checks.max_age}; "
-                "check the prices against the source again",
-            ))
+            problems.append(
+                _at(
+                    doc,
+                    where,
+                    "error" if checks.strict else "warning",
+                    f"`checked` {day} is {age} days old, more than --max-age {checks.max_age}; "
+                    "check the prices against the source again",
+                )
+            )
     return problems
 
 
@@ -270,11 +294,19 @@ def _unique_names(doc: Document, models: dict[str, Any]) -> list[Problem]:
         for index, ref in enumerate((model_id, *entry.aliases)):
             key = ref.lower()
             if key in seen:
-                where: PathKey = ("models", model_id) if index == 0 else ("models", model_id, "aliases", index - 1)
-                problems.append(_at(
-                    doc, where, "error",
-                    f"{ref!r} is already used by model {seen[key]!r}; ids and aliases must be unique",
-                ))
+                where: PathKey = (
+                    ("models", model_id)
+                    if index == 0
+                    else ("models", model_id, "aliases", index - 1)
+                )
+                problems.append(
+                    _at(
+                        doc,
+                        where,
+                        "error",
+                        f"{ref!r} is already used by model {seen[key]!r}; ids and aliases must be unique",
+                    )
+                )
                 continue
             seen[key] = model_id
     return problems
@@ -292,8 +324,12 @@ def _rate_warnings(doc: Document, key: PathKey, model: Any) -> list[Problem]:
         for place, item in rates:
             cached: Decimal | None = item.cached_input
             if cached is not None and item.input is not None and cached > item.input:
-                problems.append(_at(
-                    doc, (*place, "cached_input"), "warning",
-                    f"cached_input {cached} is above input {item.input}; cache hits usually cost less",
-                ))
+                problems.append(
+                    _at(
+                        doc,
+                        (*place, "cached_input"),
+                        "warning",
+                        f"cached_input {cached} is above input {item.input}; cache hits usually cost less",
+                    )
+                )
     return problems

@@ -19,9 +19,19 @@ def read_workloads(path: str) -> list[Workload]:
     return [
         Workload(
             name=w.name,
-            request=Request(w.input_tokens, w.cached_tokens, w.cache_write_tokens, w.output_tokens, w.reasoning_tokens),
-            requests=w.requests, per=w.per, batch_share=w.batch_share, off_peak_share=w.off_peak_share,
-            model=w.model, budget=w.budget,
+            request=Request(
+                w.input_tokens,
+                w.cached_tokens,
+                w.cache_write_tokens,
+                w.output_tokens,
+                w.reasoning_tokens,
+            ),
+            requests=w.requests,
+            per=w.per,
+            batch_share=w.batch_share,
+            off_peak_share=w.off_peak_share,
+            model=w.model,
+            budget=w.budget,
             model_at=doc.where(("workloads", i, "model")) if w.model else None,
         )
         for i, w in enumerate(parsed.workloads)
@@ -69,7 +79,10 @@ def inline_workload(flags: dict[str, str]) -> Workload:
         raise AicostError(f"--per {per!r} is not one of {', '.join(PERIODS)}")
     requests = _tokens(flags, "requests", "--requests") if "requests" in flags else 1
     return Workload(
-        name="inline", request=request, requests=requests, per=per,
+        name="inline",
+        request=request,
+        requests=requests,
+        per=per,
         batch_share=_share(flags, "batch_share", "--batch-share"),
         off_peak_share=_share(flags, "off_peak_share", "--off-peak-share"),
     )

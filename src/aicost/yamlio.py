@@ -81,14 +81,17 @@ class _Builder:
             result: dict[str, Any] = {}
             for knode, vnode in node.value:
                 if knode.tag == f"{_TAG}merge":
-                    raise self.fail(knode, "merge keys (<<) are not supported", hint="write the keys out")
+                    raise self.fail(
+                        knode, "merge keys (<<) are not supported", hint="write the keys out"
+                    )
                 if not isinstance(knode, yaml.ScalarNode):
                     raise self.fail(knode, "mapping keys must be plain text")
                 name = knode.value
                 if name in result:
                     first = self.marks.get((*key, name), (0, 0))[0]
                     raise self.fail(
-                        knode, f"duplicate key {name!r} (first defined on line {first})",
+                        knode,
+                        f"duplicate key {name!r} (first defined on line {first})",
                         hint="remove one of them",
                     )
                 self.marks[(*key, name)] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
@@ -104,7 +107,9 @@ class _Builder:
     def scalar(self, node: yaml.ScalarNode) -> Any:
         tag = node.tag
         if tag not in _SCALAR_TAGS:
-            raise self.fail(node, f"tag {tag!r} is not allowed", hint="only plain YAML values are read")
+            raise self.fail(
+                node, f"tag {tag!r} is not allowed", hint="only plain YAML values are read"
+            )
         value: str = node.value
         if tag == f"{_TAG}str" and not node.style and _EXPONENT.match(value):
             tag = f"{_TAG}float"  # YAML 1.1 reads 37e9 as text; sheets mean the number
@@ -158,15 +163,18 @@ def read_text(path: Path, display: str | None = None) -> str:
 
 def decode(raw: bytes, name: str) -> str:
     if len(raw) > MAX_BYTES:
-        raise AicostError(f"{name}: file is {len(raw):,} bytes; the limit is {MAX_BYTES:,} (10 MiB)")
+        raise AicostError(
+            f"{name}: file is {len(raw):,} bytes; the limit is {MAX_BYTES:,} (10 MiB)"
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - raw.rfind(b"\n", 0, exc.start)
         raise AicostError(
-            f"not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.end]!r})",
-            where=Location(name, line, column), hint="save the file as UTF-8",
+            f"not UTF-8 text (byte {exc.start}: {raw[exc.start : exc.end]!r})",
+            where=Location(name, line, column),
+            hint="save the file as UTF-8",
         ) from None
 
 
@@ -181,7 +189,8 @@ def parse(text: str, path: str) -> Document:
         if (exc.context or "").startswith("expected a single document"):
             raise AicostError(
                 "invalid YAML: a second document starts here; a file holds one document",
-                where=where, hint="remove the `---` line or split the file",
+                where=where,
+                hint="remove the `---` line or split the file",
             ) from None
         raise AicostError(f"invalid YAML: {problem}", where=where) from None
     except yaml.YAMLError as exc:

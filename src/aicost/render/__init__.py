@@ -29,7 +29,9 @@ class Format(StrEnum):
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(to_data(report.envelope()), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(to_data(report.envelope()), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    )
 
 
 def render_csv(report: Report) -> str:
@@ -49,7 +51,11 @@ def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | dict):
-        return "; ".join(str(v) for v in value) if isinstance(value, list) else json.dumps(value, sort_keys=True)
+        return (
+            "; ".join(str(v) for v in value)
+            if isinstance(value, list)
+            else json.dumps(value, sort_keys=True)
+        )
     return value
 
 

@@ -83,7 +83,7 @@ def md_escape(text: str) -> str:
 
 def md_table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> str:
     """A GitHub table; `align` has one char per column: l or r."""
-    marks = ["---:" if (align[i:i + 1] == "r") else "---" for i in range(len(headers))]
+    marks = ["---:" if (align[i : i + 1] == "r") else "---" for i in range(len(headers))]
     lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(marks) + " |"]
     lines += ["| " + " | ".join(md_escape(c) for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
@@ -94,13 +94,21 @@ def new_table(title: str | None = None, **kwargs: Any) -> Any:
     from rich.table import Table
 
     return Table(
-        title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold",
-        collapse_padding=True, pad_edge=False, **kwargs,
+        title=title,
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+        title_style="bold",
+        collapse_padding=True,
+        pad_edge=False,
+        **kwargs,
     )
 
 
 def add_columns(
-    out: Any, heads: Sequence[str], numeric: Sequence[str] = (), widths: dict[str, int] | None = None
+    out: Any,
+    heads: Sequence[str],
+    numeric: Sequence[str] = (),
+    widths: dict[str, int] | None = None,
 ) -> None:
     """Columns fold when the terminal is narrow, so amounts are never cut short.
 
@@ -109,16 +117,19 @@ def add_columns(
     widths = widths or {}
     for head in heads:
         out.add_column(
-            head, justify="right" if head in numeric else "left", overflow="fold",
+            head,
+            justify="right" if head in numeric else "left",
+            overflow="fold",
             min_width=widths.get(head),
         )
 
 
-def drop_empty(heads: Sequence[str], lines: Sequence[Sequence[str]]) -> tuple[list[str], list[list[str]]]:
+def drop_empty(
+    heads: Sequence[str], lines: Sequence[Sequence[str]]
+) -> tuple[list[str], list[list[str]]]:
     """Leave out columns (after the first) where no line has a value."""
     keep = [
-        i for i in range(len(heads))
-        if i == 0 or any(line[i] not in ("", "-") for line in lines)
+        i for i in range(len(heads)) if i == 0 or any(line[i] not in ("", "-") for line in lines)
     ]
     return [heads[i] for i in keep], [[line[i] for i in keep] for line in lines]
 

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from aicost.report import Report
 
 
-
 def _describe(workload: Workload) -> str:
     req = workload.request
     parts = [f"{tokens(req.input_tokens)} in"]
@@ -118,12 +117,16 @@ def _grouped_flags(rows: Sequence[EstimateRow]) -> list[str]:
     return [f"{flag}: {', '.join(models)}" for flag, models in seen.items()]
 
 
-def _sections(report: Report) -> list[tuple[Workload, list[tuple[str, list[EstimateRow]]], list[EstimateRow]]]:
+def _sections(
+    report: Report,
+) -> list[tuple[Workload, list[tuple[str, list[EstimateRow]]], list[EstimateRow]]]:
     """Per workload: providers ordered by their cheapest row, rows cheapest first."""
     rows: list[EstimateRow] = report.fields["rows"]
     out = []
     for workload in report.fields["workloads"]:
-        mine = sorted((r for r in rows if r.workload == workload.name), key=lambda r: (r.per_request, r.model))
+        mine = sorted(
+            (r for r in rows if r.workload == workload.name), key=lambda r: (r.per_request, r.model)
+        )
         groups = by_key(sorted(mine, key=lambda r: r.provider), key=lambda r: r.provider)
         groups.sort(key=lambda g: (g[1][0].per_request if g[1] else Decimal(0), g[0]))
         groups = [(p, sorted(rs, key=lambda r: (r.per_request, r.model))) for p, rs in groups]
@@ -146,7 +149,12 @@ def estimate_table(report: Report) -> RenderableType:
         for provider, rows in groups:
             out = new_table(escape(f"{_provider_name(report, provider)} · {rows[0].currency}"))
             heads = layout.headers(workload.per)
-            add_columns(out, [*heads, ""], numeric=heads[1:], widths={"Model": longest([r.model for r in rows])})
+            add_columns(
+                out,
+                [*heads, ""],
+                numeric=heads[1:],
+                widths={"Model": longest([r.model for r in rows])},
+            )
             if layout.tier:
                 out.columns[1].justify = "left"
             for row in rows:
@@ -161,7 +169,12 @@ def estimate_table(report: Report) -> RenderableType:
             parts.append(_summary_table(groups, workload))
     if report.extra.get("notes"):
         count = len(report.extra["notes"])
-        parts.append(Text(f"{count} model(s) have no price at this date and are left out (see stderr)", style="dim"))
+        parts.append(
+            Text(
+                f"{count} model(s) have no price at this date and are left out (see stderr)",
+                style="dim",
+            )
+        )
     return group(parts)
 
 
@@ -179,12 +192,28 @@ def _summary_table(groups: list[tuple[str, list[EstimateRow]]], workload: Worklo
     from rich.text import Text
 
     out = new_table("Cheapest per provider")
-    heads = ["Provider", "Model", "Per request", "Total" if workload.per == "once" else "Monthly", "vs cheapest", ""]
-    add_columns(out, heads, numeric=heads[2:5], widths={"Model": longest([rs[0].model for _, rs in groups])})
+    heads = [
+        "Provider",
+        "Model",
+        "Per request",
+        "Total" if workload.per == "once" else "Monthly",
+        "vs cheapest",
+        "",
+    ]
+    add_columns(
+        out, heads, numeric=heads[2:5], widths={"Model": longest([rs[0].model for _, rs in groups])}
+    )
     dearest = max(rows[0].per_request for _, rows in groups)
     for row, ratio in _summary_rows(groups):
-        cells = [row.provider, row.model, money(row.per_request, row.currency), money(_headline(row), row.currency)]
-        out.add_row(*(escape(c) for c in cells), ratio, Text(bar(row.per_request, dearest), style="cyan"))
+        cells = [
+            row.provider,
+            row.model,
+            money(row.per_request, row.currency),
+            money(_headline(row), row.currency),
+        ]
+        out.add_row(
+            *(escape(c) for c in cells), ratio, Text(bar(row.per_request, dearest), style="cyan")
+        )
     return out
 
 
@@ -205,9 +234,21 @@ def estimate_markdown(report: Report) -> str:
             if notes:
                 chunks.append("\n".join(f"- ⚠️ {n}" for n in notes) + "\n")
         if len(groups) > 1:
-            heads = ["Provider", "Model", "Per request", "Total" if workload.per == "once" else "Monthly", "vs cheapest"]
+            heads = [
+                "Provider",
+                "Model",
+                "Per request",
+                "Total" if workload.per == "once" else "Monthly",
+                "vs cheapest",
+            ]
             body = [
-                [row.provider, row.model, money(row.per_request, row.currency), money(_headline(row), row.currency), ratio]
+                [
+                    row.provider,
+                    row.model,
+                    money(row.per_request, row.currency),
+                    money(_headline(row), row.currency),
+                    ratio,
+                ]
                 for row, ratio in _summary_rows(groups)
             ]
             chunks.append("**Cheapest per provider**\n")
@@ -228,8 +269,11 @@ def _multiplier(value: Decimal | None) -> str:
 
 def _tier_cells(tier: Rates, currency: str, label: str) -> list[str]:
     return [
-        label, _rate(tier.input, currency), _rate(tier.cached_input, currency),
-        _rate(tier.cache_write, currency), _rate(tier.output, currency),
+        label,
+        _rate(tier.input, currency),
+        _rate(tier.cached_input, currency),
+        _rate(tier.cache_write, currency),
+        _rate(tier.output, currency),
     ]
 
 
@@ -245,14 +289,17 @@ MODEL_HEADS = ["Model", "Input", "Cached", "Cache write", "Output", "Context", "
 
 def _model_lines(info: ModelInfo) -> list[list[str]]:
     extra = [
-        tokens(info.context_window), _multiplier(info.batch_multiplier),
+        tokens(info.context_window),
+        _multiplier(info.batch_multiplier),
         ", ".join(sorted({w.name for w in info.windows})) or "-",
     ]
     if len(info.tiers) == 1:
         return [_tier_cells(info.tiers[0], info.currency, info.id) + extra]
     lines = [[info.id, "", "", "", "", *extra]]
     for index, tier in enumerate(info.tiers):
-        lines.append([*_tier_cells(tier, info.currency, "  " + _tier_label(info.tiers, index)), "", "", ""])
+        lines.append(
+            [*_tier_cells(tier, info.currency, "  " + _tier_label(info.tiers, index)), "", "", ""]
+        )
     return lines
 
 
@@ -264,9 +311,15 @@ def _by_provider(report: Report) -> list[tuple[str, list[ModelInfo]]]:
 def models_table(report: Report) -> RenderableType:
     parts: list[Any] = []
     for provider, infos in _by_provider(report):
-        out = new_table(escape(f"{_provider_name(report, provider)} · {infos[0].currency} per 1M tokens"))
-        heads, lines = drop_empty(MODEL_HEADS, [line for info in infos for line in _model_lines(info)])
-        add_columns(out, heads, numeric=MODEL_HEADS[1:7], widths={"Model": longest([i.id for i in infos])})
+        out = new_table(
+            escape(f"{_provider_name(report, provider)} · {infos[0].currency} per 1M tokens")
+        )
+        heads, lines = drop_empty(
+            MODEL_HEADS, [line for info in infos for line in _model_lines(info)]
+        )
+        add_columns(
+            out, heads, numeric=MODEL_HEADS[1:7], widths={"Model": longest([i.id for i in infos])}
+        )
         for line in lines:
             out.add_row(*(escape(c) for c in line))
         parts.append(out)
@@ -277,8 +330,12 @@ def models_table(report: Report) -> RenderableType:
 def models_markdown(report: Report) -> str:
     chunks = []
     for provider, infos in _by_provider(report):
-        chunks.append(f"**{_provider_name(report, provider)}** · {infos[0].currency} per 1M tokens\n")
-        heads, body = drop_empty(MODEL_HEADS, [line for info in infos for line in _model_lines(info)])
+        chunks.append(
+            f"**{_provider_name(report, provider)}** · {infos[0].currency} per 1M tokens\n"
+        )
+        heads, body = drop_empty(
+            MODEL_HEADS, [line for info in infos for line in _model_lines(info)]
+        )
         chunks.append(md_table(heads, body, "l" + "r" * (len(heads) - 2) + "l"))
     return "\n".join(chunks)
 
@@ -291,25 +348,42 @@ SHORT = {"input": "in", "cached_input": "cached", "cache_write": "write", "outpu
 def _history_lines(report: Report) -> tuple[list[str], list[list[str]]]:
     periods = report.fields["periods"]
     tiered = any(len(p.tiers) > 1 for p in periods)
-    heads = ["From", "Until", *(["Tier"] if tiered else []), "Input", "Cached", "Cache write", "Output",
-             "Change", "Windows"]
+    heads = [
+        "From",
+        "Until",
+        *(["Tier"] if tiered else []),
+        "Input",
+        "Cached",
+        "Cache write",
+        "Output",
+        "Change",
+        "Windows",
+    ]
     lines = []
     for period in periods:
         if period.first:
             label = "first price"
         else:
-            label = ", ".join(f"{SHORT[k]} {percent(v)}" for k, v in period.change.items()) or "none"
+            label = (
+                ", ".join(f"{SHORT[k]} {percent(v)}" for k, v in period.change.items()) or "none"
+            )
         windows = ", ".join(
             f"{w.name} {_multiplier(w.multiplier)}" if w.multiplier is not None else w.name
             for w in period.windows
         )
         for i, tier in enumerate(period.tiers):
             head = [moment(period.since), moment(period.until, "now")] if i == 0 else ["", ""]
-            cells = _tier_cells(tier, period.currency, _tier_label(period.tiers, i) if len(period.tiers) > 1 else "")
-            lines.append([
-                *head, *(cells if tiered else cells[1:]),
-                label if i == 0 else "", windows if i == 0 else "",
-            ])
+            cells = _tier_cells(
+                tier, period.currency, _tier_label(period.tiers, i) if len(period.tiers) > 1 else ""
+            )
+            lines.append(
+                [
+                    *head,
+                    *(cells if tiered else cells[1:]),
+                    label if i == 0 else "",
+                    windows if i == 0 else "",
+                ]
+            )
     return drop_empty(heads, lines)
 
 
@@ -326,7 +400,12 @@ def history_table(report: Report) -> RenderableType:
     title, retired = _history_title(report)
     heads, lines = _history_lines(report)
     out = new_table(escape(title))
-    add_columns(out, heads, numeric=("Input", "Cached", "Cache write", "Output"), widths={"From": 10, "Until": 10})
+    add_columns(
+        out,
+        heads,
+        numeric=("Input", "Cached", "Cache write", "Output"),
+        widths={"From": 10, "Until": 10},
+    )
     for line in lines:
         out.add_row(*(escape(c) for c in line))
     return group([out, Text(retired, style="yellow")]) if retired else out
@@ -336,6 +415,8 @@ def history_table(report: Report) -> RenderableType:
 def history_markdown(report: Report) -> str:
     title, retired = _history_title(report)
     heads, lines = _history_lines(report)
-    align = "".join("r" if h in ("Input", "Cached", "Cache write", "Output") else "l" for h in heads)
+    align = "".join(
+        "r" if h in ("Input", "Cached", "Cache write", "Output") else "l" for h in heads
+    )
     text = f"**{title}**\n\n" + md_table(heads, lines, align)
     return text + (f"\n{retired.capitalize()}.\n" if retired else "")

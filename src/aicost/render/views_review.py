@@ -82,8 +82,11 @@ def _headline(report: Report) -> str:
     parts = [
         f"{counts[key]} {label}"
         for key, label in (
-            ("increases", "price increase(s)"), ("decreases", "price decrease(s)"),
-            ("added", "added"), ("removed", "removed"), ("other", "other change(s)"),
+            ("increases", "price increase(s)"),
+            ("decreases", "price decrease(s)"),
+            ("added", "added"),
+            ("removed", "removed"),
+            ("other", "other change(s)"),
         )
         if counts[key]
     ]
@@ -92,9 +95,13 @@ def _headline(report: Report) -> str:
 
 def _impact_cells(row: Impact) -> list[str]:
     return [
-        row.workload, f"{row.provider}/{row.model}", money(row.old_monthly, row.currency),
+        row.workload,
+        f"{row.provider}/{row.model}",
+        money(row.old_monthly, row.currency),
         money(row.new_monthly, row.currency),
-        "" if row.delta is None else ("+" if row.delta > 0 else "") + money(row.delta, row.currency),
+        ""
+        if row.delta is None
+        else ("+" if row.delta > 0 else "") + money(row.delta, row.currency),
         "" if row.percent is None else percent(row.percent),
     ]
 
@@ -111,24 +118,38 @@ def diff_table(report: Report) -> RenderableType:
     parts: list[RenderableType] = []
     for provider, rows in iter_providers(changes):
         sheets = report.catalog.sheets if report.catalog is not None else {}
-        title = provider if provider not in sheets or sheets[provider].name == provider else (
-            f"{sheets[provider].name} ({provider})"
+        title = (
+            provider
+            if provider not in sheets or sheets[provider].name == provider
+            else (f"{sheets[provider].name} ({provider})")
         )
         out = new_table(escape(title))
-        add_columns(out, ["Model", "Field", "Old -> new", "Delta", "Change"], numeric=("Delta", "Change"))
+        add_columns(
+            out, ["Model", "Field", "Old -> new", "Delta", "Change"], numeric=("Delta", "Change")
+        )
         for change in rows:
-            style = _style(change.percent if change.percent is not None else change.delta, change.kind)
+            style = _style(
+                change.percent if change.percent is not None else change.delta, change.kind
+            )
             pct = "" if change.percent is None else percent(change.percent)
             out.add_row(
-                escape(change.model or ""), escape(_what(change)), escape(_move(change)),
-                _delta(change), pct, style=style or None,
+                escape(change.model or ""),
+                escape(_what(change)),
+                escape(_move(change)),
+                _delta(change),
+                pct,
+                style=style or None,
             )
         parts.append(out)
     if impact:
         out = new_table("Workload impact (monthly)")
         add_columns(out, IMPACT_HEADS, numeric=IMPACT_HEADS[2:])
         for row in impact:
-            style = _style(row.delta) if row.delta is not None else ("cyan" if row.old_monthly is None else "red")
+            style = (
+                _style(row.delta)
+                if row.delta is not None
+                else ("cyan" if row.old_monthly is None else "red")
+            )
             out.add_row(*(escape(c) for c in _impact_cells(row)), style=style or None)
         parts.append(out)
     parts.append(_headline(report))
@@ -148,17 +169,32 @@ def diff_markdown(report: Report) -> str:
     left_out = 0
     sections: list[tuple[str, list[str], list[list[str]], str]] = []
     if impact:
-        sections.append(("#### Workload impact (monthly)", IMPACT_HEADS, [_impact_cells(r) for r in impact], "llrrrr"))
-    sections.append((
-        "#### Changes",
-        ["Provider", "Model", "Field", "Old -> new", "Delta", "Change"],
-        [
-            [c.provider, c.model or "", _what(c), _move(c), _delta(c),
-             "" if c.percent is None else percent(c.percent)]
-            for c in changes
-        ],
-        "llllrr",
-    ))
+        sections.append(
+            (
+                "#### Workload impact (monthly)",
+                IMPACT_HEADS,
+                [_impact_cells(r) for r in impact],
+                "llrrrr",
+            )
+        )
+    sections.append(
+        (
+            "#### Changes",
+            ["Provider", "Model", "Field", "Old -> new", "Delta", "Change"],
+            [
+                [
+                    c.provider,
+                    c.model or "",
+                    _what(c),
+                    _move(c),
+                    _delta(c),
+                    "" if c.percent is None else percent(c.percent),
+                ]
+                for c in changes
+            ],
+            "llllrr",
+        )
+    )
     for title, heads, rows, align in sections:
         table = md_table(heads, [])
         fitted: list[list[str]] = []

@@ -122,14 +122,24 @@ def training_table(report: Report) -> RenderableType:
     for provider, checks in _groups(report):
         out = new_table(escape(_provider_name(report, provider)))
         hosts = [source_host(c.source) for c in checks]
-        add_columns(out, CLAIM_HEADS, numeric=["Amount", "FLOP", "MFU"],
-                    widths={"Claim": 11, "Covers": 14, "Verdict": 12})
+        add_columns(
+            out,
+            CLAIM_HEADS,
+            numeric=["Amount", "FLOP", "MFU"],
+            widths={"Claim": 11, "Covers": 14, "Verdict": 12},
+        )
         for check, host in zip(checks, hosts, strict=True):
             verdict = Text(check.verdict, style=VERDICT_STYLES.get(check.verdict, ""))
             verdict.append("\n" + verdict_detail(check), style="dim")
             out.add_row(
-                escape(check.model), escape(claim_text(check)), escape(check.scope), escape(hours_text(check)),
-                sci_text(check.flops), mfu_text(check.mfu), verdict, escape(host),
+                escape(check.model),
+                escape(claim_text(check)),
+                escape(check.scope),
+                escape(hours_text(check)),
+                sci_text(check.flops),
+                mfu_text(check.mfu),
+                verdict,
+                escape(host),
             )
         parts.append(out)
         longer = [(f"{c.model}:", c.covers) for c in checks if c.covers != c.scope]
@@ -147,13 +157,30 @@ def training_table(report: Report) -> RenderableType:
 @markdown_view("training")
 def training_markdown(report: Report) -> str:
     chunks = []
-    heads = ["Model", "Claim", "Covers", "GPU-hours x price", "Compute", "MFU", "Verdict", "Reasons", "Source"]
+    heads = [
+        "Model",
+        "Claim",
+        "Covers",
+        "GPU-hours x price",
+        "Compute",
+        "MFU",
+        "Verdict",
+        "Reasons",
+        "Source",
+    ]
     for provider, checks in _groups(report):
         chunks.append(f"**{_provider_name(report, provider)}**\n")
         body = [
             [
-                c.model, claim_text(c), c.covers, hours_text(c), flop_text(c.flops), mfu_text(c.mfu),
-                f"**{c.verdict}**", "; ".join(c.reasons), c.source,
+                c.model,
+                claim_text(c),
+                c.covers,
+                hours_text(c),
+                flop_text(c.flops),
+                mfu_text(c.mfu),
+                f"**{c.verdict}**",
+                "; ".join(c.reasons),
+                c.source,
             ]
             for c in checks
         ]
@@ -181,7 +208,9 @@ def _estimate_lines(run: RunEstimate) -> list[tuple[str, str]]:
         ("Cost", f"{big_money(run.cost, run.currency)} ({money(run.cost, run.currency)})"),
     ]
     if run.gpus is not None and run.days is not None:
-        lines.append(("Wall-clock", f"{run.days.quantize(Decimal('0.1'))} days on {run.gpus:,} GPUs"))
+        lines.append(
+            ("Wall-clock", f"{run.days.quantize(Decimal('0.1'))} days on {run.gpus:,} GPUs")
+        )
     return lines
 
 
@@ -198,4 +227,6 @@ def training_estimate_table(report: Report) -> RenderableType:
 @markdown_view("training-estimate")
 def training_estimate_markdown(report: Report) -> str:
     run: RunEstimate = report.fields["estimate"]
-    return "**Training run estimate**\n\n" + md_table(["", "Value"], [list(p) for p in _estimate_lines(run)])
+    return "**Training run estimate**\n\n" + md_table(
+        ["", "Value"], [list(p) for p in _estimate_lines(run)]
+    )
