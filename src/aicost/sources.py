@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from aicost import cache
 from aicost.catalog import BUNDLED, Catalog, Source, bundled_dir, yaml_files
 from aicost.errors import AicostError
 from aicost.prices import FxRates, Gpu, PriceSheet
-
-if TYPE_CHECKING:  # the loader pulls in yaml and pydantic: imported only when a file must be read
-    from aicost.loader import LoadedFile
 
 
 def expand(spec: str) -> list[tuple[Path, str]]:
@@ -21,17 +18,16 @@ def expand(spec: str) -> list[tuple[Path, str]]:
         base = bundled_dir()
         return [(p, f"prices/{p.name}") for p in yaml_files(base)]
     path = Path(spec)
-    if not path.exists():
-        from aicost.gitsource import looks_like_rev, materialise
-
-        if looks_like_rev(spec):  # REV:PATH, read from git (HEAD~1:prices)
-            return materialise(spec)
     if path.is_dir():
         files = yaml_files(path)
         if not files:
             raise AicostError(f"{spec}: directory holds no *.yaml or *.yml files")
         return [(p, str(p)) for p in files]
     if not path.exists():
+        from aicost.gitsource import looks_like_rev, materialise
+
+        if looks_like_rev(spec):  # REV:PATH, read from git (HEAD~1:prices)
+            return materialise(spec)
         raise AicostError(
             f"{spec}: no such file or directory",
             hint="give a sheet file, a directory of sheets, @bundled or REV:PATH",
@@ -40,7 +36,7 @@ def expand(spec: str) -> list[tuple[Path, str]]:
 
 
 class Loaded(Protocol):
-    """What `assemble` needs of a file: a `LoadedFile` or its cached `Compiled` data."""
+    """What `assemble` needs of a file: its cached or freshly compiled price data."""
 
     @property
     def sheet(self) -> PriceSheet | None: ...
@@ -48,14 +44,6 @@ class Loaded(Protocol):
     def fx(self) -> FxRates | None: ...
     @property
     def gpus(self) -> tuple[Gpu, ...]: ...
-
-
-def load_files(files: Sequence[tuple[Path, str]]) -> list[LoadedFile]:
-    """Read and validate each file in full (YAML document and schema model included); no cache."""
-    from aicost.loader import load_text
-    from aicost.yamlio import read_text
-
-    return [load_text(read_text(path, name), name) for path, name in files]
 
 
 def compile_file(path: Path, name: str, raw: bytes | None = None) -> cache.Compiled:
@@ -73,7 +61,7 @@ def load_compiled(files: Sequence[tuple[Path, str]]) -> list[cache.Compiled]:
     return [cache.load(path, name, compile_file) for path, name in files]
 
 
-def assemble(loaded: Sequence[Loaded], with_defaults: bool = True) -> Catalog:
+def assemble(loaded: Sequence[Loaded]) -> Catalog:
     """Build a catalog; a later sheet replaces an earlier one of the same provider slug."""
     sheets: dict[str, PriceSheet] = {}
     fx: FxRates | None = None
@@ -93,11 +81,11 @@ def assemble(loaded: Sequence[Loaded], with_defaults: bool = True) -> Catalog:
         else:
             for gpu in item.gpus:
                 gpus[gpu.key] = gpu
-    if with_defaults and (fx is None or not gpus):
+    if fx is None or not gpus:
         # Sources without reference sheets still convert currencies and check claims
         defaults = {n: p for p, n in expand(BUNDLED)}
         for name, want in (("prices/fx.yaml", fx is None), ("prices/gpus.yaml", not gpus)):
-            if want and name in {n for n in defaults}:
+            if want and name in defaults:
                 extra = cache.load(defaults[name], name, compile_file)
                 if extra.fx is not None:
                     fx = extra.fx
