@@ -46,7 +46,7 @@ def test_importing_the_cli_loads_no_heavy_library() -> None:
 def test_version_loads_no_heavy_library(tmp_path: Path) -> None:
     names, out = imported(["--version"], tmp_path)
     assert out.startswith("aicost ")
-    assert not names & set(HEAVY)
+    assert not names & {*HEAVY, "typer"}
 
 
 def test_a_warm_json_estimate_reads_no_yaml_and_no_pydantic(tmp_path: Path) -> None:
@@ -54,7 +54,7 @@ def test_a_warm_json_estimate_reads_no_yaml_and_no_pydantic(tmp_path: Path) -> N
     cold, first = imported(args, tmp_path)
     assert "yaml" in cold  # the first run reads the sheets and fills the cache
     warm, second = imported(args, tmp_path)
-    assert not warm & set(HEAVY), warm & set(HEAVY)
+    assert not warm & {*HEAVY, "typer"}, warm & {*HEAVY, "typer"}
     assert second == first
     assert '"total": "12.5"' in second  # 1M x $2.50 + 1M x $10.00
 
@@ -130,3 +130,10 @@ def test_plain_command_lines_take_the_fast_path_and_others_do_not() -> None:
         ["history", "o3"],
     ):
         assert cli._fast_call(odd) is None, odd
+
+
+@pytest.mark.parametrize("command", ["estimate", "models"])
+def test_the_fast_option_table_matches_the_typer_declarations(command: str) -> None:
+    from aicost import cli_fast
+
+    assert cli_fast.OPTIONS[command] == cli_fast.table_from_typer(getattr(cli, command))

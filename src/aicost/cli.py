@@ -6,23 +6,14 @@ need them, so `aicost --help` and a JSON estimate start fast.
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import Annotated, NoReturn
 
 import typer
 
-from aicost import __version__
-from aicost.errors import AicostError
+from aicost import commands
 from aicost.render import Format
-
-if TYPE_CHECKING:
-    from aicost.catalog import Catalog
-    from aicost.report import Report
-
-EXIT_OK, EXIT_GATE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 app = typer.Typer(
     name="aicost",
@@ -78,7 +69,7 @@ ModelOpt = Annotated[
 
 def _version(value: bool) -> None:
     if value:
-        sys.stdout.write(f"aicost {__version__}\n")
+        commands.version()
         raise typer.Exit()
 
 
@@ -94,81 +85,39 @@ def _root(
     """Know what an LLM workload costs, before and after you run it."""
 
 
-# -- helpers --------------------------------------------------------------------------------------
+# -- helpers shared by the commands of every module ---------------------------------------------
 
+from aicost.commands import (  # noqa: E402
+    EXIT_GATE,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    catalog_for,
+    check_currency,
+    emit,
+    fail,
+    guarded,
+    moment,
+    note,
+    parse_or_fail,
+)
 
-def fail(message: str, hint: str | None = None) -> NoReturn:
-    raise AicostError(message, hint=hint)
-
-
-T = TypeVar("T")
-
-
-def parse_or_fail(func: Callable[..., T], text: str, *args: str) -> T:
-    try:
-        return func(text, *args)
-    except ValueError as exc:
-        fail(str(exc))
-
-
-def moment(as_of: str | None) -> dt.datetime:
-    from aicost.quantity import parse_moment
-
-    if as_of is None:
-        today = dt.datetime.now(dt.UTC).date()
-        return dt.datetime.combine(today, dt.time())
-    return parse_or_fail(parse_moment, as_of, "--as-of")
-
-
-def catalog_for(prices: list[str] | None) -> Catalog:
-    from aicost.catalog import source_paths
-    from aicost.sources import load_catalog
-
-    return load_catalog(source_paths(prices))
-
-
-def check_currency(catalog: Catalog, code: str) -> str:
-    code = code.strip().upper()
-    fx = catalog.fx
-    known = set() if fx is None else {fx.base, *fx.rates}
-    if code not in known and code not in {s.currency for s in catalog.sheets.values()}:
-        hint = (
-            f"known currencies: {', '.join(sorted(known))}"
-            if known
-            else "add an fx.yaml to --prices"
-        )
-        fail(f"unknown currency {code!r}: no exchange rate for it", hint=hint)
-    return code
-
-
-def emit(report: Report, fmt: Format, no_color: bool) -> None:
-    """Render to stdout. Tables go through Rich; everything else is plain text."""
-    from aicost.render import RENDERERS
-
-    rendered = RENDERERS[fmt](report)
-    if isinstance(rendered, str):
-        sys.stdout.write(rendered)
-        return
-    from rich.console import Console
-
-    color = not no_color and "NO_COLOR" not in os.environ
-    width = None
-    if not sys.stdout.isatty() and "COLUMNS" not in os.environ:
-        width = 120  # a file or pipe has no width; 80 would fold amounts
-    console = Console(
-        file=sys.stdout,
-        no_color=not color,
-        highlight=False,
-        soft_wrap=False,
-        color_system="auto" if color else None,
-        width=width,
-    )
-    console.print(rendered)
-
-
-def note(lines: list[str] | tuple[str, ...]) -> None:
-    for line in lines:
-        sys.stderr.write(f"note: {line}\n")
+__all__ = [
+    "EXIT_GATE",
+    "EXIT_INPUT",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "app",
+    "catalog_for",
+    "check_currency",
+    "emit",
+    "fail",
+    "main",
+    "moment",
+    "note",
+    "parse_or_fail",
+    "run",
+]
 
 
 # -- commands -------------------------------------------------------------------------------------
@@ -234,88 +183,10 @@ def estimate(
     no_color: NoColorOpt = False,
 ) -> None:
     """Price a workload (inline flags or -w FILE) on every selected model."""
-    from aicost.estimate import run_estimate
-    from aicost.quantity import format_moment, parse_amount
-    from aicost.report import Report
-    from aicost.workloads import inline_workload, read_workloads
-
-    inline = {
-        "input_tokens": input_tokens,
-        "output_tokens": output_tokens,
-        "cached_tokens": cached_tokens,
-        "cache_write_tokens": cache_write_tokens,
-        "reasoning_tokens": reasoning_tokens,
-        "requests": requests,
-        "per": per,
-        "batch_share": batch_share,
-        "off_peak_share": off_peak_share,
-    }
-    given = {k: v for k, v in inline.items() if v is not None}
-    if workload_file is not None:
-        if given:
-            flags = ", ".join("--" + k.replace("_", "-") for k in given)
-            fail(f"give either --workload or inline workload flags, not both (got {flags})")
-        workloads = read_workloads(workload_file)
-    else:
-        if input_tokens is None and output_tokens is None:
-            fail(
-                "nothing to price: give -i/--input-tokens and -o/--output-tokens, or -w FILE",
-                hint="e.g. aicost estimate -i 1M -o 1M",
-            )
-        workloads = [inline_workload(given)]
-    limit = None if budget is None else parse_or_fail(parse_amount, budget, "--budget")
-    at = moment(as_of)
-    catalog = catalog_for(prices)
-    code = check_currency(catalog, currency)
-    result = run_estimate(
-        catalog,
-        workloads,
-        at=at,
-        currency=code,
-        models=model or (),
-        providers=provider or (),
-        top=top,
-        budget=limit,
-        compare=compare,
-    )
-    report = Report(
-        kind="estimate",
-        fields={"workloads": list(result.workloads), "rows": list(result.rows)},
-        rows=list(result.rows),
-        columns=ESTIMATE_COLUMNS,
-        currency=code,
-        as_of=at,
-        catalog=catalog,
-        extra={"notes": result.notes},
-    )
-    if result.notes:
-        note([f"left out, no price on {format_moment(at)}: " + ", ".join(result.notes)])
-    emit(report, fmt, no_color)
-    if result.over_budget:
-        over = sum(1 for r in result.rows if r.over_budget)
-        sys.stderr.write(f"budget: {over} row(s) over budget\n")
-        raise typer.Exit(EXIT_GATE)
+    _exit(commands.estimate(**locals()))
 
 
-ESTIMATE_COLUMNS = [
-    "workload",
-    "provider",
-    "model",
-    "tier",
-    "currency",
-    "requests",
-    "per",
-    "input_cost",
-    "cached_cost",
-    "cache_write_cost",
-    "output_cost",
-    "per_request",
-    "total",
-    "monthly",
-    "budget",
-    "over_budget",
-    "warnings",
-]
+ESTIMATE_COLUMNS = commands.ESTIMATE_COLUMNS
 
 
 @app.command()
@@ -335,26 +206,7 @@ def models(
     no_color: NoColorOpt = False,
 ) -> None:
     """List models and their rates per provider, tiers as sub-rows."""
-    from aicost.listing import list_models, rate_rows
-    from aicost.report import Report
-
-    at = moment(as_of)
-    catalog = catalog_for(prices)
-    code = check_currency(catalog, currency)
-    found, notes = list_models(catalog, at, provider or (), search, model or ())
-    report = Report(
-        kind="models",
-        fields={"models": found},
-        rows=rate_rows(found),
-        currency=code,
-        as_of=at,
-        catalog=catalog,
-    )
-    if not (provider or model or search):
-        note([f"{len(notes)} model(s) have no price at this date (see --as-of)"] if notes else [])
-    else:
-        note(notes)
-    emit(report, fmt, no_color)
+    _exit(commands.models(**locals()))
 
 
 @app.command()
@@ -367,41 +219,15 @@ def history(
     no_color: NoColorOpt = False,
 ) -> None:
     """Every price period of a model, with the change from the one before."""
-    from aicost.listing import price_history
-    from aicost.report import Report
-
-    at = moment(as_of)
-    catalog = catalog_for(prices)
-    code = check_currency(catalog, currency)
-    found, periods = price_history(catalog, model)
-    rows = [
-        {
-            "provider": found.provider,
-            "model": found.id,
-            "since": p.since,
-            "until": p.until,
-            "tier": "flat" if len(p.tiers) == 1 else str(i),
-            "currency": p.currency,
-            "input": t.input,
-            "cached_input": t.cached_input,
-            "cache_write": t.cache_write,
-            "output": t.output,
-        }
-        for p in periods
-        for i, t in enumerate(p.tiers)
-    ]
-    report = Report(
-        kind="history",
-        fields={"model": found, "periods": periods},
-        rows=rows,
-        currency=code,
-        as_of=at,
-        catalog=catalog,
-    )
-    emit(report, fmt, no_color)
+    _exit(commands.history(**locals()))
 
 
 # -- entry point ----------------------------------------------------------------------------------
+
+
+def _exit(code: int) -> None:
+    if code:
+        raise typer.Exit(code)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
@@ -412,16 +238,18 @@ def main(argv: list[str] | None = None) -> NoReturn:
 
 
 def run(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    fast = _fast_call(args)
+    if fast is not None:
+        return guarded(fast)
+    return guarded(lambda: _parse_and_run(args))
+
+
+def _parse_and_run(args: list[str]) -> int:
+    """Typer parses the command line; its usage errors become one `error:` line and exit 2."""
     try:
-        fast = _fast_call(sys.argv[1:] if argv is None else argv)
-        if fast is not None:
-            fast()
-            return EXIT_OK
-        result = app(args=argv, prog_name="aicost", standalone_mode=False)
+        result = app(args=args, prog_name="aicost", standalone_mode=False)
         return result if isinstance(result, int) else EXIT_OK
-    except AicostError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return EXIT_INPUT
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:
@@ -431,35 +259,18 @@ def run(argv: list[str] | None = None) -> int:
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         message = message.replace("Value error, ", "")
         context = getattr(exc, "ctx", None)
-        hint = f" (see `{context.command_path} --help`)" if context is not None else ""
         if type(exc).__name__ == "NoArgsIsHelpError" and context is not None:
             sys.stdout.write(context.get_help() + "\n")
             return EXIT_OK
+        hint = f" (see `{context.command_path} --help`)" if context is not None else ""
         sys.stderr.write(f"error: {message}{hint}\n")
         return EXIT_INPUT
-    except BrokenPipeError:
-        return EXIT_OK
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:
-        if os.environ.get("AICOST_DEBUG") == "1":
-            raise
-        sys.stderr.write(
-            f"error: internal error ({type(exc).__name__}: {exc}); please report it with the command you ran "
-            "(set AICOST_DEBUG=1 for the traceback)\n"
-        )
-        return EXIT_INTERNAL
 
 
-def _fast_call(argv: list[str]) -> Callable[[], object] | None:
-    """Plain `--version`, `estimate` and `models` calls skip Typer's parser (see cli_fast)."""
-    if argv == ["--version"]:
-        return lambda: _version(True)
-    if not argv or argv[0] not in ("estimate", "models"):
-        return None
-    from aicost import cli_fast
+def _fast_call(argv: list[str]) -> Callable[[], int] | None:
+    from aicost.launch import fast_call
 
-    return cli_fast.plan({"estimate": estimate, "models": models}, argv)
+    return fast_call(argv)
 
 
 # Commands defined in their own modules register themselves on `app` when imported.

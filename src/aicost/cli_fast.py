@@ -1,104 +1,119 @@
 """A fast path for the commands that run in loops: plain `estimate`/`models` calls and `--version`.
 
-Typer builds a pydantic validator for every parameter before a command runs, which costs more than
-pricing a workload over the whole catalog. For command lines made only of the simple option forms
-(`--name value`, `--name=value`, `-n value`, flags) this module reads the options itself, straight
-from each command's own `Annotated[..., typer.Option(...)]` declarations, and calls the command
-function with exactly the values Typer would pass. Anything else (help, an unknown or repeated option,
-a value that needs validation, a positional argument, a value that starts with `-`) returns None and
-the command line goes through Typer as usual, so errors and help read the same either way.
+Importing Typer and letting it build a validator for every option costs more than pricing a workload
+over the whole catalog. For command lines made only of the simple option forms (`--name value`,
+`--name=value`, `-n value`, flags) the options are read here from a table of the commands' options
+and the command runs without Typer. The table is data, so no Typer import is needed to read it; a
+test derives the same table from the Typer declarations in `cli.py` and fails when they drift apart.
+Anything else (help, an unknown or repeated option, a value that needs validation, a positional
+argument, a value that starts with `-`) returns None, and the command line goes through Typer as
+usual, so errors and help read the same either way.
 """
 
 from __future__ import annotations
 
 import enum
-import types
-import typing
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-Call = Callable[[], Any]
+from aicost.render import Format
 
-_SCALARS = (str, int, bool)
-
-
-def _spec(func: Callable[..., Any]) -> dict[str, tuple[str, Any, Any]] | None:
-    """Option name -> (parameter, type, OptionInfo) for a command, or None when it is not simple."""
-    from typer.models import OptionInfo
-    from typer.utils import get_params_from_function
-
-    names: dict[str, tuple[str, Any, Any]] = {}
-    for meta in get_params_from_function(func).values():
-        info = meta.default
-        if not isinstance(info, OptionInfo):
-            return None  # an argument: leave it to Typer
-        special = ("callback", "parser", "click_type", "envvar", "prompt", "is_eager", "max")
-        if any(getattr(info, attr, None) for attr in special):
-            return None
-        kind = _kind(meta.annotation)
-        if kind is None or not info.param_decls:
-            return None
-        for decl in info.param_decls:
-            if "/" in decl or not decl.startswith("-"):
-                return None
-            names[decl] = (meta.name, kind, info)
-    return names
+Call = Callable[[], int]
 
 
-def _kind(base: Any) -> Any:
-    """str, int, bool, list (of str) or an enum class; None for anything else."""
-    args = [a for a in typing.get_args(base) if a is not type(None)]
-    if isinstance(base, types.UnionType) or typing.get_origin(base) is typing.Union:
-        if len(args) != 1:
-            return None
-        base = args[0]
-    if typing.get_origin(base) is list:
-        return list if typing.get_args(base) == (str,) else None
-    if base in _SCALARS or (isinstance(base, type) and issubclass(base, enum.Enum)):
-        return base
-    return None
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One option spelling: the parameter it sets and how its value is read."""
+
+    param: str
+    kind: Any  # str, int, bool, list (repeatable str) or an Enum class
+    minimum: int | None = None
+    case_sensitive: bool = True
 
 
-def _value(kind: Any, info: Any, text: str) -> Any:
+def _options(*rows: tuple[tuple[str, ...], str, Any]) -> dict[str, Option]:
+    table: dict[str, Option] = {}
+    for names, param, kind in rows:
+        option = Option(param, kind, 1 if param == "top" else None, kind is not Format)
+        for name in names:
+            table[name] = option
+    return table
+
+
+_SHARED = (
+    (("--format", "-f"), "fmt", Format),
+    (("--prices",), "prices", list),
+    (("--currency",), "currency", str),
+    (("--as-of",), "as_of", str),
+    (("--no-color",), "no_color", bool),
+)
+OPTIONS: dict[str, dict[str, Option]] = {
+    "estimate": _options(
+        (("--workload", "-w"), "workload_file", str),
+        (("--input-tokens", "-i"), "input_tokens", str),
+        (("--output-tokens", "-o"), "output_tokens", str),
+        (("--cached-tokens",), "cached_tokens", str),
+        (("--cache-write-tokens",), "cache_write_tokens", str),
+        (("--reasoning-tokens",), "reasoning_tokens", str),
+        (("--requests", "-n"), "requests", str),
+        (("--per",), "per", str),
+        (("--batch-share",), "batch_share", str),
+        (("--off-peak-share",), "off_peak_share", str),
+        (("--model", "-m"), "model", list),
+        (("--provider", "-p"), "provider", list),
+        (("--top",), "top", int),
+        (("--budget",), "budget", str),
+        (("--compare",), "compare", bool),
+        *_SHARED,
+    ),
+    "models": _options(
+        (("--provider", "-p"), "provider", list),
+        (("--model", "-m"), "model", list),
+        (("--search",), "search", str),
+        *_SHARED,
+    ),
+}
+
+
+def _value(option: Option, text: str) -> Any:
     """The value Typer would pass, or raise LookupError where it might differ (it then decides)."""
+    kind = option.kind
     if kind is str or kind is list:
         return text
     if kind is int:
         if not (text.isascii() and text.isdigit()):
             raise LookupError(text)
         number = int(text)
-        if info.min is not None and number < info.min:
+        if option.minimum is not None and number < option.minimum:
             raise LookupError(text)
         return number
-    if issubclass(kind, enum.Enum) and text.isascii():
+    if isinstance(kind, type) and issubclass(kind, enum.Enum) and text.isascii():
         for member in kind:
             value = str(member.value)
-            if text == value or (not info.case_sensitive and text.lower() == value.lower()):
+            if text == value or (not option.case_sensitive and text.lower() == value.lower()):
                 return member
     raise LookupError(text)
 
 
-def parse(func: Callable[..., Any], args: Sequence[str]) -> dict[str, Any] | None:
-    """Keyword arguments for `func` from `args`, or None when Typer must read them."""
-    spec = _spec(func)
-    if spec is None:
-        return None
+def parse(table: dict[str, Option], args: Sequence[str]) -> dict[str, Any] | None:
+    """Keyword arguments from `args`, or None when Typer must read them."""
     given: dict[str, Any] = {}
     items = list(args)
     index = 0
     while index < len(items):
         item = items[index]
         index += 1
-        if not item.startswith("-") or item in ("-", "--") or item in ("-h", "--help"):
+        if not item.startswith("-") or item in ("-", "--", "-h", "--help"):
             return None
         name, eq, attached = item.partition("=") if item.startswith("--") else (item, "", "")
-        if name not in spec:
+        option = table.get(name)
+        if option is None:
             return None
-        param, kind, info = spec[name]
-        if kind is bool:
-            if eq or param in given:
+        if option.kind is bool:
+            if eq or option.param in given:
                 return None
-            given[param] = True
+            given[option.param] = True
             continue
         if eq:
             text = attached
@@ -110,30 +125,55 @@ def parse(func: Callable[..., Any], args: Sequence[str]) -> dict[str, Any] | Non
         if text.startswith("-"):
             return None
         try:
-            value = _value(kind, info, text)
+            value = _value(option, text)
         except LookupError:
             return None
-        if kind is list:
-            given.setdefault(param, []).append(value)
-        elif param in given:
+        if option.kind is list:
+            given.setdefault(option.param, []).append(value)
+        elif option.param in given:
             return None
         else:
-            given[param] = value
-    for param, _, info in spec.values():
-        if param not in given and info.default is ...:
-            return None  # a required option is missing: Typer says so
+            given[option.param] = value
     return given
 
 
-def plan(commands: dict[str, Callable[..., Any]], argv: Sequence[str]) -> Call | None:
+def plan(argv: Sequence[str]) -> Call | None:
     """The call to make for `argv`, or None to hand it to Typer."""
-    if not argv or argv[0] not in commands:
+    if list(argv) == ["--version"]:
+        from aicost.commands import version
+
+        return version
+    if not argv or argv[0] not in OPTIONS:
         return None
-    func = commands[argv[0]]
-    try:
-        kwargs = parse(func, argv[1:])
-    except Exception:  # any surprise in the declarations: Typer knows best
-        return None
+    kwargs = parse(OPTIONS[argv[0]], argv[1:])
     if kwargs is None:
         return None
+    from aicost import commands
+
+    func: Callable[..., int] = getattr(commands, argv[0])
     return lambda: func(**kwargs)
+
+
+def table_from_typer(func: Callable[..., Any]) -> dict[str, Option]:
+    """The option table as Typer declares it for a command (used by the tests)."""
+    import types
+    import typing
+
+    from typer.models import OptionInfo
+    from typer.utils import get_params_from_function
+
+    table: dict[str, Option] = {}
+    for meta in get_params_from_function(func).values():
+        info = meta.default
+        assert isinstance(info, OptionInfo), meta.name
+        base = meta.annotation
+        args = [a for a in typing.get_args(base) if a is not type(None)]
+        if isinstance(base, types.UnionType) or typing.get_origin(base) is typing.Union:
+            base = args[0]
+        if typing.get_origin(base) is list:
+            base = list
+        minimum = None if info.min is None else int(info.min)
+        option = Option(meta.name, base, minimum, bool(info.case_sensitive))
+        for decl in info.param_decls or ():
+            table[decl] = option
+    return table

@@ -1,0 +1,319 @@
+"""What each data command does, free of the command-line parser: options in, exit code out.
+
+`cli.py` declares the options with Typer and calls these; `launch.py` calls them directly for plain
+command lines so a JSON estimate does not pay for importing Typer. No arithmetic here either: the
+core computes, a renderer draws.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NoReturn, TypeVar
+
+from aicost import __version__
+from aicost.errors import AicostError
+from aicost.render import Format
+
+if TYPE_CHECKING:
+    from aicost.catalog import Catalog
+    from aicost.report import Report
+
+EXIT_OK, EXIT_GATE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def fail(message: str, hint: str | None = None) -> NoReturn:
+    raise AicostError(message, hint=hint)
+
+
+T = TypeVar("T")
+
+
+def parse_or_fail(func: Callable[..., T], text: str, *args: str) -> T:
+    try:
+        return func(text, *args)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def moment(as_of: str | None) -> dt.datetime:
+    from aicost.quantity import parse_moment
+
+    if as_of is None:
+        today = dt.datetime.now(dt.UTC).date()
+        return dt.datetime.combine(today, dt.time())
+    return parse_or_fail(parse_moment, as_of, "--as-of")
+
+
+def catalog_for(prices: list[str] | None) -> Catalog:
+    from aicost.catalog import source_paths
+    from aicost.sources import load_catalog
+
+    return load_catalog(source_paths(prices))
+
+
+def check_currency(catalog: Catalog, code: str) -> str:
+    code = code.strip().upper()
+    fx = catalog.fx
+    known = set() if fx is None else {fx.base, *fx.rates}
+    if code not in known and code not in {s.currency for s in catalog.sheets.values()}:
+        hint = (
+            f"known currencies: {', '.join(sorted(known))}"
+            if known
+            else "add an fx.yaml to --prices"
+        )
+        fail(f"unknown currency {code!r}: no exchange rate for it", hint=hint)
+    return code
+
+
+def emit(report: Report, fmt: Format, no_color: bool) -> None:
+    """Render to stdout. Tables go through Rich; everything else is plain text."""
+    from aicost.render import RENDERERS
+
+    rendered = RENDERERS[fmt](report)
+    if isinstance(rendered, str):
+        sys.stdout.write(rendered)
+        return
+    from rich.console import Console
+
+    color = not no_color and "NO_COLOR" not in os.environ
+    width = None
+    if not sys.stdout.isatty() and "COLUMNS" not in os.environ:
+        width = 120  # a file or pipe has no width; 80 would fold amounts
+    console = Console(
+        file=sys.stdout,
+        no_color=not color,
+        highlight=False,
+        soft_wrap=False,
+        color_system="auto" if color else None,
+        width=width,
+    )
+    console.print(rendered)
+
+
+def note(lines: list[str] | tuple[str, ...]) -> None:
+    for line in lines:
+        sys.stderr.write(f"note: {line}\n")
+
+
+def guarded(call: Callable[[], int]) -> int:
+    """Run a command; bad input is exit 2 with one `error:` line, a bug exit 3 with no traceback."""
+    try:
+        return call()
+    except AicostError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_INPUT
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if os.environ.get("AICOST_DEBUG") == "1":
+            raise
+        sys.stderr.write(
+            f"error: internal error ({type(exc).__name__}: {exc}); please report it with the "
+            "command you ran (set AICOST_DEBUG=1 for the traceback)\n"
+        )
+        return EXIT_INTERNAL
+
+
+def version() -> int:
+    sys.stdout.write(f"aicost {__version__}\n")
+    return EXIT_OK
+
+
+# -- commands -------------------------------------------------------------------------------------
+
+
+def estimate(
+    *,
+    workload_file: str | None = None,
+    input_tokens: str | None = None,
+    output_tokens: str | None = None,
+    cached_tokens: str | None = None,
+    cache_write_tokens: str | None = None,
+    reasoning_tokens: str | None = None,
+    requests: str | None = None,
+    per: str | None = None,
+    batch_share: str | None = None,
+    off_peak_share: str | None = None,
+    model: list[str] | None = None,
+    provider: list[str] | None = None,
+    top: int | None = None,
+    budget: str | None = None,
+    compare: bool = False,
+    fmt: Format = Format.table,
+    prices: list[str] | None = None,
+    currency: str = "USD",
+    as_of: str | None = None,
+    no_color: bool = False,
+) -> int:
+    """Price a workload (inline flags or a workload file) on every selected model."""
+    from aicost.estimate import run_estimate
+    from aicost.quantity import format_moment, parse_amount
+    from aicost.report import Report
+    from aicost.workloads import inline_workload, read_workloads
+
+    inline = {
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "cached_tokens": cached_tokens,
+        "cache_write_tokens": cache_write_tokens,
+        "reasoning_tokens": reasoning_tokens,
+        "requests": requests,
+        "per": per,
+        "batch_share": batch_share,
+        "off_peak_share": off_peak_share,
+    }
+    given = {k: v for k, v in inline.items() if v is not None}
+    if workload_file is not None:
+        if given:
+            flags = ", ".join("--" + k.replace("_", "-") for k in given)
+            fail(f"give either --workload or inline workload flags, not both (got {flags})")
+        workloads = read_workloads(workload_file)
+    else:
+        if input_tokens is None and output_tokens is None:
+            fail(
+                "nothing to price: give -i/--input-tokens and -o/--output-tokens, or -w FILE",
+                hint="e.g. aicost estimate -i 1M -o 1M",
+            )
+        workloads = [inline_workload(given)]
+    limit = None if budget is None else parse_or_fail(parse_amount, budget, "--budget")
+    at = moment(as_of)
+    catalog = catalog_for(prices)
+    code = check_currency(catalog, currency)
+    result = run_estimate(
+        catalog,
+        workloads,
+        at=at,
+        currency=code,
+        models=model or (),
+        providers=provider or (),
+        top=top,
+        budget=limit,
+        compare=compare,
+    )
+    report = Report(
+        kind="estimate",
+        fields={"workloads": list(result.workloads), "rows": list(result.rows)},
+        rows=list(result.rows),
+        columns=ESTIMATE_COLUMNS,
+        currency=code,
+        as_of=at,
+        catalog=catalog,
+        extra={"notes": result.notes},
+    )
+    if result.notes:
+        note([f"left out, no price on {format_moment(at)}: " + ", ".join(result.notes)])
+    emit(report, fmt, no_color)
+    if result.over_budget:
+        over = sum(1 for r in result.rows if r.over_budget)
+        sys.stderr.write(f"budget: {over} row(s) over budget\n")
+        return EXIT_GATE
+    return EXIT_OK
+
+
+ESTIMATE_COLUMNS = [
+    "workload",
+    "provider",
+    "model",
+    "tier",
+    "currency",
+    "requests",
+    "per",
+    "input_cost",
+    "cached_cost",
+    "cache_write_cost",
+    "output_cost",
+    "per_request",
+    "total",
+    "monthly",
+    "budget",
+    "over_budget",
+    "warnings",
+]
+
+
+def models(
+    *,
+    provider: list[str] | None = None,
+    model: list[str] | None = None,
+    search: str | None = None,
+    fmt: Format = Format.table,
+    prices: list[str] | None = None,
+    currency: str = "USD",
+    as_of: str | None = None,
+    no_color: bool = False,
+) -> int:
+    """List models and their rates per provider."""
+    from aicost.listing import list_models, rate_rows
+    from aicost.report import Report
+
+    at = moment(as_of)
+    catalog = catalog_for(prices)
+    code = check_currency(catalog, currency)
+    found, notes = list_models(catalog, at, provider or (), search, model or ())
+    report = Report(
+        kind="models",
+        fields={"models": found},
+        rows=rate_rows(found),
+        currency=code,
+        as_of=at,
+        catalog=catalog,
+    )
+    if not (provider or model or search):
+        note([f"{len(notes)} model(s) have no price at this date (see --as-of)"] if notes else [])
+    else:
+        note(notes)
+    emit(report, fmt, no_color)
+    return EXIT_OK
+
+
+def history(
+    *,
+    model: str,
+    fmt: Format = Format.table,
+    prices: list[str] | None = None,
+    currency: str = "USD",
+    as_of: str | None = None,
+    no_color: bool = False,
+) -> int:
+    """Every price period of a model."""
+    from aicost.listing import price_history
+    from aicost.report import Report
+
+    at = moment(as_of)
+    catalog = catalog_for(prices)
+    code = check_currency(catalog, currency)
+    found, periods = price_history(catalog, model)
+    rows = [
+        {
+            "provider": found.provider,
+            "model": found.id,
+            "since": p.since,
+            "until": p.until,
+            "tier": "flat" if len(p.tiers) == 1 else str(i),
+            "currency": p.currency,
+            "input": t.input,
+            "cached_input": t.cached_input,
+            "cache_write": t.cache_write,
+            "output": t.output,
+        }
+        for p in periods
+        for i, t in enumerate(p.tiers)
+    ]
+    report = Report(
+        kind="history",
+        fields={"model": found, "periods": periods},
+        rows=rows,
+        currency=code,
+        as_of=at,
+        catalog=catalog,
+    )
+    emit(report, fmt, no_color)
+    return EXIT_OK

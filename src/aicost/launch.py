@@ -1,0 +1,28 @@
+"""The `aicost` entry point. Plain estimate/models command lines and `--version` run without
+importing Typer; everything else goes to the full command line in `cli.py`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import NoReturn
+
+
+def fast_call(argv: list[str]) -> Callable[[], int] | None:
+    from aicost.cli_fast import plan
+
+    return plan(argv)
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    args = sys.argv[1:] if argv is None else list(argv)
+    call = fast_call(args)
+    if call is None:
+        from aicost.cli import main as full
+
+        full(args)
+    from aicost.commands import guarded
+
+    code = guarded(call)
+    sys.stdout.flush()
+    sys.exit(code)
