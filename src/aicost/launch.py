@@ -4,11 +4,20 @@ importing Typer; everything else goes to the full command line in `cli.py`."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from typing import NoReturn
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import NoReturn
+
+
+FAST = ("estimate", "models")
 
 
 def fast_call(argv: list[str]) -> Callable[[], int] | None:
+    """The command to run without Typer, or None. Help and other commands never load the table."""
+    if argv != ["--version"] and (not argv or argv[0] not in FAST):
+        return None
     from aicost.cli_fast import plan
 
     return plan(argv)
