@@ -14,11 +14,9 @@ from aicost.cli import (
     PricesOpt,
     ProviderOpt,
     app,
-    catalog_for,
-    check_currency,
     emit,
-    moment,
 )
+from aicost.commands import priced_catalog
 from aicost.render import Format
 
 training_app = typer.Typer(
@@ -67,9 +65,7 @@ def training(
     from aicost.report import Report
     from aicost.training import CLAIM_COLUMNS, check_claims, parse_gpu_prices
 
-    at = moment(as_of)
-    catalog = catalog_for(prices)
-    code = check_currency(catalog, currency)
+    at, catalog, code = priced_catalog(prices, currency, as_of)
     overrides = parse_gpu_prices(gpu_price or [], catalog.gpus)
     result = check_claims(
         catalog, currency=code, models=model or (), providers=provider or (), gpu_prices=overrides
@@ -138,9 +134,7 @@ def estimate_command(
         if value != value.to_integral_value():
             raise AicostError(f"--gpus must be a whole number (got {gpus})")
         count = int(value)
-    at = moment(as_of)
-    catalog = catalog_for(prices)
-    code = check_currency(catalog, currency)
+    at, catalog, code = priced_catalog(prices, currency, as_of)
     chip = find_gpu(catalog.gpus, gpu)
     run = estimate_run(
         params=n_params,

@@ -101,6 +101,15 @@ def note(lines: list[str] | tuple[str, ...]) -> None:
         sys.stderr.write(f"note: {line}\n")
 
 
+def priced_catalog(
+    prices: list[str] | None, currency: str, as_of: str | None
+) -> tuple[dt.datetime, Catalog, str]:
+    """What every data command starts from: the price date, the catalog and the report currency."""
+    at = moment(as_of)
+    catalog = catalog_for(prices)
+    return at, catalog, check_currency(catalog, currency)
+
+
 def guarded(call: Callable[[], int]) -> int:
     """Run a command; bad input is exit 2 with one `error:` line, a bug exit 3 with no traceback."""
     try:
@@ -184,9 +193,7 @@ def estimate(
             )
         workloads = [inline_workload(given)]
     limit = None if budget is None else parse_or_fail(parse_amount, budget, "--budget")
-    at = moment(as_of)
-    catalog = catalog_for(prices)
-    code = check_currency(catalog, currency)
+    at, catalog, code = priced_catalog(prices, currency, as_of)
     result = run_estimate(
         catalog,
         workloads,
@@ -254,9 +261,7 @@ def models(
     from aicost.listing import list_models, rate_rows
     from aicost.report import Report
 
-    at = moment(as_of)
-    catalog = catalog_for(prices)
-    code = check_currency(catalog, currency)
+    at, catalog, code = priced_catalog(prices, currency, as_of)
     found, notes = list_models(catalog, at, provider or (), search, model or ())
     report = Report(
         kind="models",
@@ -287,9 +292,7 @@ def history(
     from aicost.listing import price_history
     from aicost.report import Report
 
-    at = moment(as_of)
-    catalog = catalog_for(prices)
-    code = check_currency(catalog, currency)
+    at, catalog, code = priced_catalog(prices, currency, as_of)
     found, periods = price_history(catalog, model)
     rows = [
         {
