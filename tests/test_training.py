@@ -183,25 +183,22 @@ def test_model_filter_is_a_case_insensitive_substring(run: Run) -> None:
     assert err.startswith("error: no training claim matches") and err.count("\n") == 1
 
 
+ESTIMATE = [
+    "training",
+    "estimate",
+    "--params",
+    "70B",
+    "--tokens",
+    "15T",
+    "--gpu",
+    "H100",
+    "--mfu",
+    "0.4",
+]
+
+
 @pytest.mark.parametrize("fmt", list(Format))
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["training"],
-        [
-            "training",
-            "estimate",
-            "--params",
-            "70B",
-            "--tokens",
-            "15T",
-            "--gpu",
-            "H100",
-            "--mfu",
-            "0.4",
-        ],
-    ],
-)
+@pytest.mark.parametrize("argv", [["training"], ESTIMATE])
 def test_every_format(run: Run, fmt: Format, argv: list[str]) -> None:
     code, out, err = run([*argv, "-f", fmt.value])
     assert code == 0, err
@@ -351,19 +348,6 @@ def test_parse_mfu_rejects(text: str) -> None:
 
 
 # -- bad input: exit 2, one error line, no traceback ---------------------------------------------
-
-ESTIMATE = [
-    "training",
-    "estimate",
-    "--params",
-    "70B",
-    "--tokens",
-    "15T",
-    "--gpu",
-    "H100",
-    "--mfu",
-    "0.4",
-]
 
 
 def _swap(flag: str, value: str) -> list[str]:
