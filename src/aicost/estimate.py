@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from aicost.catalog import Catalog, no_price_message, short_reason
 from aicost.errors import AicostError
@@ -22,14 +22,6 @@ class Estimate:
     @property
     def over_budget(self) -> bool:
         return any(row.over_budget for row in self.rows)
-
-
-def conversion(fx: FxRates | None, source: str, target: str) -> Decimal:
-    """The factor that turns an amount in `source` into `target` (rounded at 60 digits)."""
-    multiply, divide = conversion_pair(fx, source, target)
-    with localcontext() as ctx:
-        ctx.prec = 60
-        return multiply / divide
 
 
 def conversion_pair(fx: FxRates | None, source: str, target: str) -> tuple[Decimal, Decimal]:
