@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -47,13 +48,13 @@ def _amount(value: Any) -> Any:
     return value
 
 
-def _count(value: Any) -> Any:
+def _count(value: Any, info: ValidationInfo) -> Any:
     if isinstance(value, bool):
         raise ValueError(f"expected a whole number, got {str(value).lower()}")
     if isinstance(value, Decimal):
         value = str(value)
     if isinstance(value, str | int):
-        return parse_tokens(value, "count")
+        return parse_tokens(value, info.field_name or "count")
     return value
 
 
