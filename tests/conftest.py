@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from aicost.cli import run as cli_run
+from aicost.cli.launch import run as cli_run
 
 DATA = Path(__file__).parent / "data"
 

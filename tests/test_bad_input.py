@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from aicost import estimate as estimate_module
+from aicost.engine import estimate as estimate_module
 
 Run = Callable[[Sequence[object]], tuple[int, str, str]]
 DATA = Path(__file__).parent / "data"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from aicost import cache, sources
+from aicost.sheets import cache, sources
 from conftest import Run
 
 AS_OF = ["--as-of", "2026-10-01"]

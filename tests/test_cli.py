@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from aicost.cli import run
+from aicost.cli.launch import run
 from aicost.render import RENDERERS, Format
 
 ROOT = Path(__file__).parent.parent
@@ -282,7 +282,7 @@ def test_readme_examples_run(
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     import typer.main
 
-    from aicost.cli import app
+    from aicost.cli.app import app
 
     group = typer.main.get_command(app)
     names = sorted(group.commands)  # type: ignore[attr-defined]

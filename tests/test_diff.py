@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from aicost.diffing import CatalogDiff, Change, diff_catalogs
-from aicost.sources import load_catalog
+from aicost.engine.diffing import CatalogDiff, Change, diff_catalogs
+from aicost.sheets.sources import load_catalog
 from conftest import DATA, Run
 
 BASE = DATA / "review" / "base.yaml"

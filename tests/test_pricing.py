@@ -8,12 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from aicost.catalog import Catalog
-from aicost.errors import AicostError
-from aicost.estimate import run_estimate
-from aicost.pricing import Request, Workload, monthly, price_request, price_workload, window_at
-from aicost.quantity import exact
-from aicost.sources import load_catalog
+from aicost.engine.estimate import run_estimate
+from aicost.engine.pricing import (
+    Request,
+    Workload,
+    monthly,
+    price_request,
+    price_workload,
+    window_at,
+)
+from aicost.model.catalog import Catalog
+from aicost.model.errors import AicostError
+from aicost.model.quantity import exact
+from aicost.sheets.sources import load_catalog
 
 CORE = Path(__file__).parent / "data" / "core"
 NOW = dt.datetime(2026, 11, 28)

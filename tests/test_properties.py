@@ -7,8 +7,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aicost.prices import ModelPrice, Period, Rates
-from aicost.pricing import Request, Workload, price_request, price_workload
+from aicost.engine.pricing import Request, Workload, price_request, price_workload
+from aicost.model.prices import ModelPrice, Period, Rates
 
 rates = st.decimals(min_value=0, max_value=100, places=4, allow_nan=False, allow_infinity=False)
 counts = st.integers(min_value=0, max_value=5_000_000)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from aicost import cli
+from aicost.cli import estimate as cli_estimate
+from aicost.cli import launch
 from conftest import Run
 
 HEAVY = ("rich", "pydantic", "yaml")
@@ -37,7 +38,7 @@ def imported(args: list[str], cache_dir: Path) -> tuple[set[str], str]:
 
 
 def test_importing_the_cli_loads_no_heavy_library() -> None:
-    code = "import sys, aicost.cli; print(sorted({m.split('.')[0] for m in sys.modules}))"
+    code = "import sys, aicost.cli.app; print(sorted({m.split('.')[0] for m in sys.modules}))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(eval(done.stdout))
     assert not loaded & set(HEAVY)
@@ -111,14 +112,14 @@ def test_the_fast_path_answers_exactly_as_typer_does(
     run: Run, argv: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fast = run(argv)
-    monkeypatch.setattr(cli, "_fast_call", lambda argv: None)
+    monkeypatch.setattr(launch, "fast_call", lambda argv: None)
     assert run(argv) == fast
 
 
 def test_plain_command_lines_take_the_fast_path_and_others_do_not() -> None:
-    assert cli._fast_call(SAME[0]) is not None
-    assert cli._fast_call(SAME[1]) is not None
-    assert cli._fast_call(SAME[17]) is not None
+    assert launch.fast_call(SAME[0]) is not None
+    assert launch.fast_call(SAME[1]) is not None
+    assert launch.fast_call(SAME[17]) is not None
     for odd in (
         SAME[5],
         SAME[6],
@@ -129,11 +130,11 @@ def test_plain_command_lines_take_the_fast_path_and_others_do_not() -> None:
         SAME[14],
         ["history", "o3"],
     ):
-        assert cli._fast_call(odd) is None, odd
+        assert launch.fast_call(odd) is None, odd
 
 
 @pytest.mark.parametrize("command", ["estimate", "models"])
 def test_the_fast_option_table_matches_the_typer_declarations(command: str) -> None:
-    from aicost import cli_fast
+    from aicost.cli import fast as cli_fast
 
-    assert cli_fast.OPTIONS[command] == cli_fast.table_from_typer(getattr(cli, command))
+    assert cli_fast.OPTIONS[command] == cli_fast.table_from_typer(getattr(cli_estimate, command))

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from aicost.catalog import bundled_dir
-from aicost.errors import AicostError
+from aicost.engine.training import check_claim, parse_count, parse_mfu
+from aicost.model.catalog import bundled_dir
+from aicost.model.errors import AicostError
 from aicost.render import Format
-from aicost.sources import load_catalog
-from aicost.training import check_claim, parse_count, parse_mfu
+from aicost.sheets.sources import load_catalog
 
 Run = Callable[[Sequence[str]], tuple[int, str, str]]  # the `run` fixture of conftest.py
 

@@ -6,8 +6,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from aicost.sources import expand
-from aicost.validate import Checks, validate_files
+from aicost.sheets.sources import expand
+from aicost.sheets.validate import Checks, validate_files
 from conftest import DATA, Run
 
 REVIEW = DATA / "review"

@@ -1,3 +1,3 @@
-from aicost.launch import main
+from aicost.cli.launch import main
 
 main()

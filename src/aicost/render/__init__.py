@@ -1,7 +1,8 @@
 """Renderers: turn a command's `Report` into text for one output format. They never print.
 
-Each format maps to one function (`RENDERERS`); table and Markdown views of each report kind are
-registered in `views` by kind, so a command only builds a `Report` and picks a format.
+Each format maps to one function (`RENDERERS`). Table and Markdown views of each report kind live in
+one module per command family, named in `VIEW_MODULES`; a kind missing there is a bug, not a
+generic table. Only the table path imports rich.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from aicost.render.data import to_data
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from aicost.report import Report
+    from aicost.engine.report import Report
 
 
 class Format(StrEnum):
@@ -59,16 +60,32 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def render_markdown(report: Report) -> str:
-    from aicost.render import views
+# Report kind -> the module holding its views (each has `TABLES` and `MARKDOWN` keyed by kind).
+VIEW_MODULES = {
+    "estimate": "estimate",
+    "models": "estimate",
+    "history": "estimate",
+    "diff": "review",
+    "validate": "review",
+    "training": "training",
+    "training-estimate": "training",
+}
 
-    return views.markdown(report)
+
+def _views(kind: str) -> Any:
+    import importlib
+
+    return importlib.import_module(f"aicost.render.{VIEW_MODULES[kind]}")
+
+
+def render_markdown(report: Report) -> str:
+    view: Callable[[Report], str] = _views(report.kind).MARKDOWN[report.kind]
+    return view(report)
 
 
 def render_table(report: Report) -> RenderableType:
-    from aicost.render import views
-
-    return views.table(report)
+    view: Callable[[Report], RenderableType] = _views(report.kind).TABLES[report.kind]
+    return view(report)
 
 
 RENDERERS: dict[Format, Callable[[Report], Any]] = {

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from aicost.quantity import exact, format_moment
+from aicost.model.quantity import exact, format_moment
 
 
 def to_data(value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Table (Rich) and Markdown views of each report kind. Only the table path imports rich."""
+"""What every view shares: bars, escaping, and tables and Markdown drawn from plain rows."""
 
 from __future__ import annotations
 
@@ -7,58 +7,14 @@ from decimal import Decimal
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
-from aicost.render.data import to_data
 from aicost.render.money import money
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from aicost.report import Report
 
 BAR_WIDTH = 10
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
-
-TableView = Callable[["Report"], "RenderableType"]
-MarkdownView = Callable[["Report"], str]
-TABLES: dict[str, TableView] = {}
-MARKDOWN: dict[str, MarkdownView] = {}
-
-
-def table_view(kind: str) -> Callable[[TableView], TableView]:
-    def register(func: TableView) -> TableView:
-        TABLES[kind] = func
-        return func
-
-    return register
-
-
-def markdown_view(kind: str) -> Callable[[MarkdownView], MarkdownView]:
-    def register(func: MarkdownView) -> MarkdownView:
-        MARKDOWN[kind] = func
-        return func
-
-    return register
-
-
-def _load_views(kind: str | None = None) -> None:
-    # Views of later commands live in their own modules and register on import. The estimate,
-    # models and history views need only their own module, which keeps their start-up short.
-    from aicost.render import views_estimate  # noqa: F401
-
-    if kind not in ("estimate", "models", "history"):
-        from aicost.render import views_review, views_training  # noqa: F401
-
-
-def table(report: Report) -> RenderableType:
-    _load_views(report.kind)
-    view: TableView = TABLES.get(report.kind, generic_table)
-    return view(report)
-
-
-def markdown(report: Report) -> str:
-    _load_views(report.kind)
-    view = MARKDOWN.get(report.kind, generic_markdown)
-    return view(report)
 
 
 def bar(value: Decimal, largest: Decimal, width: int = BAR_WIDTH) -> str:
@@ -142,29 +98,6 @@ def group(renderables: Sequence[RenderableType]) -> RenderableType:
     from rich.console import Group
 
     return Group(*renderables)
-
-
-def generic_rows(report: Report) -> tuple[list[str], list[list[str]]]:
-    rows = [to_data(r) for r in report.rows]
-    columns = report.columns or (list(rows[0]) if rows else [])
-    cells = [["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows]
-    return columns, cells
-
-
-def generic_table(report: Report) -> RenderableType:
-    columns, cells = generic_rows(report)
-    out = new_table()
-    for column in columns:
-        out.add_column(column)
-    for row in cells:
-        out.add_row(*(escape(c) for c in row))
-    result: RenderableType = out
-    return result
-
-
-def generic_markdown(report: Report) -> str:
-    columns, cells = generic_rows(report)
-    return md_table(columns, cells)
 
 
 def by_key(items: Sequence[Any], key: Callable[[Any], Any]) -> list[tuple[Any, list[Any]]]:

@@ -140,7 +140,7 @@ def parse(table: dict[str, Option], args: Sequence[str]) -> dict[str, Any] | Non
 def plan(argv: Sequence[str]) -> Call | None:
     """The call to make for `argv`, or None to hand it to Typer."""
     if list(argv) == ["--version"]:
-        from aicost.commands import version
+        from aicost.cli.commands import version
 
         return version
     if not argv or argv[0] not in OPTIONS:
@@ -148,7 +148,7 @@ def plan(argv: Sequence[str]) -> Call | None:
     kwargs = parse(OPTIONS[argv[0]], argv[1:])
     if kwargs is None:
         return None
-    from aicost import commands
+    from aicost.cli import commands
 
     func: Callable[..., int] = getattr(commands, argv[0])
     return lambda: func(**kwargs)

@@ -2,7 +2,7 @@
 
 Reading YAML and validating it with pydantic costs far more than pricing a workload, and importing
 yaml and pydantic alone costs more than starting Python. So once a file has been read and validated,
-the plain dataclasses built from it (`aicost.prices`) are pickled to one cache file per sheet. A later
+the plain dataclasses built from it (`aicost.model.prices`) are pickled to one cache file per sheet. A later
 run that finds the same bytes under the same display name, read by the same aicost version and code,
 unpickles them and never imports yaml or pydantic.
 
@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aicost import __version__, prices
-from aicost.prices import FxRates, Gpu, PriceSheet
+from aicost import __version__
+from aicost.model import prices
+from aicost.model.prices import FxRates, Gpu, PriceSheet
 
 ENV_DIR = "AICOST_CACHE_DIR"
 ENV_OFF = "AICOST_NO_CACHE"
@@ -41,7 +42,14 @@ MAX_BYTES = 10 * 1024 * 1024  # as yamlio: bigger files are refused, never cache
 
 # The modules whose code decides what a sheet compiles to: a change to any of them is a new key,
 # so a development checkout never reads data built by older code under the same version number.
-_CODE = ("prices.py", "loader.py", "schema.py", "yamlio.py", "quantity.py", "cache.py")
+_CODE = (
+    "../model/prices.py",
+    "loader.py",
+    "schema.py",
+    "yamlio.py",
+    "../model/quantity.py",
+    "cache.py",
+)
 
 
 Build = Callable[[Path, str, "bytes | None"], "Compiled"]
@@ -101,9 +109,9 @@ _ALLOWED: dict[tuple[str, str], Any] = {
     ("decimal", "Decimal"): decimal.Decimal,
     ("datetime", "date"): dt.date,
     ("datetime", "datetime"): dt.datetime,
-    ("aicost.cache", "Compiled"): Compiled,
+    ("aicost.sheets.cache", "Compiled"): Compiled,
     **{
-        ("aicost.prices", n): getattr(prices, n)
+        ("aicost.model.prices", n): getattr(prices, n)
         for n in (
             "PriceSheet",
             "ModelPrice",

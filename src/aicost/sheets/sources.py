@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from aicost import cache
-from aicost.catalog import BUNDLED, Catalog, Source, bundled_dir, yaml_files
-from aicost.errors import AicostError
-from aicost.prices import FxRates, Gpu, PriceSheet
+from aicost.model.catalog import BUNDLED, Catalog, Source, bundled_dir, yaml_files
+from aicost.model.errors import AicostError
+from aicost.model.prices import FxRates, Gpu, PriceSheet
+from aicost.sheets import cache
 
 
 def expand(spec: str) -> list[tuple[Path, str]]:
@@ -24,7 +24,7 @@ def expand(spec: str) -> list[tuple[Path, str]]:
             raise AicostError(f"{spec}: directory holds no *.yaml or *.yml files")
         return [(p, str(p)) for p in files]
     if not path.exists():
-        from aicost.gitsource import looks_like_rev, materialise
+        from aicost.sheets.gitsource import looks_like_rev, materialise
 
         if looks_like_rev(spec):  # REV:PATH, read from git (HEAD~1:prices)
             return materialise(spec)
@@ -48,8 +48,8 @@ class Loaded(Protocol):
 
 def compile_file(path: Path, name: str, raw: bytes | None = None) -> cache.Compiled:
     """One file's price data, read from its YAML (from `raw` when its bytes were already read)."""
-    from aicost.loader import load_text
-    from aicost.yamlio import decode, read_text
+    from aicost.sheets.loader import load_text
+    from aicost.sheets.yamlio import decode, read_text
 
     text = read_text(path, name) if raw is None else decode(raw, name)
     item = load_text(text, name)

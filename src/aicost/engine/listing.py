@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-from aicost.catalog import Catalog, no_price_message
-from aicost.prices import DAYS, ModelPrice, Period, Rates, Window
+from aicost.model.catalog import Catalog, no_price_message
+from aicost.model.prices import DAYS, ModelPrice, Period, Rates, Window
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from aicost.listing import ModelInfo
-from aicost.prices import ModelPrice, Rates
-from aicost.pricing import EstimateRow, Workload
-from aicost.quantity import format_moment
+from aicost.engine.listing import ModelInfo
+from aicost.engine.pricing import EstimateRow, Workload
+from aicost.model.prices import ModelPrice, Rates
+from aicost.model.quantity import format_moment
 from aicost.render.money import moment, money, percent, tokens
 from aicost.render.views import (
     add_columns,
@@ -19,16 +19,14 @@ from aicost.render.views import (
     escape,
     group,
     longest,
-    markdown_view,
     md_table,
     new_table,
-    table_view,
 )
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from aicost.report import Report
+    from aicost.engine.report import Report
 
 
 def _describe(workload: Workload) -> str:
@@ -134,7 +132,6 @@ def _sections(
     return out
 
 
-@table_view("estimate")
 def estimate_table(report: Report) -> RenderableType:
     from rich.text import Text
 
@@ -217,7 +214,6 @@ def _summary_table(groups: list[tuple[str, list[EstimateRow]]], workload: Worklo
     return out
 
 
-@markdown_view("estimate")
 def estimate_markdown(report: Report) -> str:
     chunks = []
     for workload, groups, mine in _sections(report):
@@ -307,7 +303,6 @@ def _by_provider(report: Report) -> list[tuple[str, list[ModelInfo]]]:
     return by_key(report.fields["models"], key=lambda m: m.provider)
 
 
-@table_view("models")
 def models_table(report: Report) -> RenderableType:
     parts: list[Any] = []
     for provider, infos in _by_provider(report):
@@ -326,7 +321,6 @@ def models_table(report: Report) -> RenderableType:
     return group(parts)
 
 
-@markdown_view("models")
 def models_markdown(report: Report) -> str:
     chunks = []
     for provider, infos in _by_provider(report):
@@ -393,7 +387,6 @@ def _history_title(report: Report) -> tuple[str, str | None]:
     return f"{model.ref} · {model.currency} per 1M tokens", retired
 
 
-@table_view("history")
 def history_table(report: Report) -> RenderableType:
     from rich.text import Text
 
@@ -411,7 +404,6 @@ def history_table(report: Report) -> RenderableType:
     return group([out, Text(retired, style="yellow")]) if retired else out
 
 
-@markdown_view("history")
 def history_markdown(report: Report) -> str:
     title, retired = _history_title(report)
     heads, lines = _history_lines(report)
@@ -420,3 +412,7 @@ def history_markdown(report: Report) -> str:
     )
     text = f"**{title}**\n\n" + md_table(heads, lines, align)
     return text + (f"\n{retired.capitalize()}.\n" if retired else "")
+
+
+TABLES = {"estimate": estimate_table, "models": models_table, "history": history_table}
+MARKDOWN = {"estimate": estimate_markdown, "models": models_markdown, "history": history_markdown}

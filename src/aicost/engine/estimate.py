@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from aicost.catalog import Catalog, no_price_message, short_reason
-from aicost.errors import AicostError
-from aicost.prices import FxRates, ModelPrice
-from aicost.pricing import EstimateRow, Workload, price_workload
+from aicost.engine.pricing import EstimateRow, Workload, price_workload
+from aicost.model.catalog import Catalog, no_price_message, short_reason
+from aicost.model.errors import AicostError
+from aicost.model.prices import FxRates, ModelPrice
 
 
 @dataclass(frozen=True, slots=True)

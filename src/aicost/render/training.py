@@ -6,23 +6,21 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from aicost.engine.training import ClaimCheck, RunEstimate, big_money, count_text
 from aicost.render.money import money
 from aicost.render.views import (
     add_columns,
     by_key,
     escape,
     group,
-    markdown_view,
     md_table,
     new_table,
-    table_view,
 )
-from aicost.training import ClaimCheck, RunEstimate, big_money, count_text
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from aicost.report import Report
+    from aicost.engine.report import Report
 
 BOUND_MARKS = {"about": "~", "at_least": ">=", "at_most": "<="}
 VERDICT_STYLES = {"consistent": "green", "inconsistent": "red", "unverifiable": "yellow"}
@@ -114,7 +112,6 @@ def _notes(rows: list[tuple[str, str]], bullet: bool = False) -> Any:
     return Padding(grid, (0, 0, 0, 2))
 
 
-@table_view("training")
 def training_table(report: Report) -> RenderableType:
     from rich.text import Text
 
@@ -154,7 +151,6 @@ def training_table(report: Report) -> RenderableType:
     return group(parts)
 
 
-@markdown_view("training")
 def training_markdown(report: Report) -> str:
     chunks = []
     heads = [
@@ -214,7 +210,6 @@ def _estimate_lines(run: RunEstimate) -> list[tuple[str, str]]:
     return lines
 
 
-@table_view("training-estimate")
 def training_estimate_table(report: Report) -> RenderableType:
     run: RunEstimate = report.fields["estimate"]
     out = new_table("Training run estimate")
@@ -224,9 +219,12 @@ def training_estimate_table(report: Report) -> RenderableType:
     return group([out])
 
 
-@markdown_view("training-estimate")
 def training_estimate_markdown(report: Report) -> str:
     run: RunEstimate = report.fields["estimate"]
     return "**Training run estimate**\n\n" + md_table(
         ["", "Value"], [list(p) for p in _estimate_lines(run)]
     )
+
+
+TABLES = {"training": training_table, "training-estimate": training_estimate_table}
+MARKDOWN = {"training": training_markdown, "training-estimate": training_estimate_markdown}

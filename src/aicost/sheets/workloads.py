@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from aicost.errors import AicostError
-from aicost.pricing import PERIODS, Request, Workload
-from aicost.quantity import parse_share, parse_tokens
+from aicost.engine.pricing import PERIODS, Request, Workload
+from aicost.model.errors import AicostError
+from aicost.model.quantity import parse_share, parse_tokens
 
 
 def read_workloads(path: str) -> list[Workload]:
     from pathlib import Path
 
-    from aicost.loader import load_workloads_document
-    from aicost.yamlio import read_text
+    from aicost.sheets.loader import load_workloads_document
+    from aicost.sheets.yamlio import read_text
 
     parsed, doc = load_workloads_document(read_text(Path(path), path), path)
     return [

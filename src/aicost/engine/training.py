@@ -25,10 +25,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from aicost.catalog import Catalog
-from aicost.errors import AicostError
-from aicost.estimate import conversion_pair
-from aicost.prices import FxRates, Gpu, TrainingClaim
+from aicost.engine.estimate import conversion_pair
+from aicost.model.catalog import Catalog
+from aicost.model.errors import AicostError
+from aicost.model.prices import FxRates, Gpu, TrainingClaim
 from aicost.render.money import money
 
 GPU_CURRENCY = "USD"  # gpus.yaml and --gpu-price

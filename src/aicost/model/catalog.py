@@ -9,9 +9,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aicost.errors import AicostError
-from aicost.prices import FxRates, Gpu, ModelPrice, PriceSheet
-from aicost.quantity import format_moment
+from aicost.model.errors import AicostError
+from aicost.model.prices import FxRates, Gpu, ModelPrice, PriceSheet
+from aicost.model.quantity import format_moment
 
 BUNDLED = "@bundled"
 ENV_PRICES = "AICOST_PRICES"
@@ -137,7 +137,7 @@ def source_paths(prices: Sequence[str] | None) -> list[str]:
 
 def bundled_dir() -> Path:
     """Where the bundled sheets are: inside the installed package, or the checkout's prices/."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     for candidate in (package / "bundled", package.parents[1] / "prices"):
         if (candidate / "fx.yaml").is_file():
             return candidate

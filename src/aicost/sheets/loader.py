@@ -11,9 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from aicost import schema
-from aicost.errors import AicostError, Problem, SheetErrors
-from aicost.prices import (
+from aicost.model.errors import AicostError, Problem, SheetErrors
+from aicost.model.prices import (
     DAYS,
     FxRates,
     Gpu,
@@ -24,8 +23,9 @@ from aicost.prices import (
     TrainingClaim,
     Window,
 )
-from aicost.quantity import as_moment
-from aicost.yamlio import Document, PathKey, parse
+from aicost.model.quantity import as_moment
+from aicost.sheets import schema
+from aicost.sheets.yamlio import Document, PathKey, parse
 
 
 @dataclass(frozen=True, slots=True)

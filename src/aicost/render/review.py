@@ -5,23 +5,21 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from aicost.diffing import MONEY_FIELDS, Change, Impact, iter_providers
-from aicost.quantity import exact
+from aicost.engine.diffing import MONEY_FIELDS, Change, Impact, iter_providers
+from aicost.model.quantity import exact
 from aicost.render.money import money, percent
 from aicost.render.views import (
     add_columns,
     escape,
     group,
-    markdown_view,
     md_table,
     new_table,
-    table_view,
 )
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from aicost.report import Report
+    from aicost.engine.report import Report
 
 MARKER = "<!-- aicost-diff -->"
 # GitHub refuses comments over 65,536 characters; leave room for the summary and the notice
@@ -109,7 +107,6 @@ def _impact_cells(row: Impact) -> list[str]:
 IMPACT_HEADS = ["Workload", "Model", "Old monthly", "New monthly", "Delta", "Change"]
 
 
-@table_view("diff")
 def diff_table(report: Report) -> RenderableType:
     changes: list[Change] = report.fields["changes"]
     impact: list[Impact] = report.fields["impact"]
@@ -156,7 +153,6 @@ def diff_table(report: Report) -> RenderableType:
     return group(parts)
 
 
-@markdown_view("diff")
 def diff_markdown(report: Report) -> str:
     changes: list[Change] = report.fields["changes"]
     impact: list[Impact] = report.fields["impact"]
@@ -217,13 +213,11 @@ def diff_markdown(report: Report) -> str:
     return "\n".join(head + body) + "\n"
 
 
-@table_view("validate")
 def validate_table(report: Report) -> RenderableType:
     # One `path:line:col: severity: message` line each, as compilers and linters print them
     return "".join(f"{p}\n" for p in report.extra["problems"])
 
 
-@markdown_view("validate")
 def validate_markdown(report: Report) -> str:
     problems = report.extra["problems"]
     if not problems:
@@ -233,3 +227,7 @@ def validate_markdown(report: Report) -> str:
         for p in problems
     ]
     return md_table(["Path", "Line", "Column", "Severity", "Message"], rows, "lrrll")
+
+
+TABLES = {"diff": diff_table, "validate": validate_table}
+MARKDOWN = {"diff": diff_markdown, "validate": validate_markdown}

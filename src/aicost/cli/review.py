@@ -10,18 +10,8 @@ from typing import Annotated
 
 import typer
 
-from aicost.cli import (
-    EXIT_GATE,
-    AsOfOpt,
-    CurrencyOpt,
-    FormatOpt,
-    NoColorOpt,
-    app,
-    emit,
-    fail,
-    moment,
-    parse_or_fail,
-)
+from aicost.cli.commands import EXIT_GATE, emit, fail, moment, parse_or_fail
+from aicost.cli.options import AsOfOpt, CurrencyOpt, FormatOpt, NoColorOpt
 from aicost.render import Format
 
 
@@ -40,7 +30,6 @@ class SchemaKind(StrEnum):
 CHANGE_COLUMNS = ["provider", "model", "path", "kind", "old", "new", "delta", "percent", "currency"]
 
 
-@app.command()
 def diff(
     old: Annotated[
         str,
@@ -94,13 +83,13 @@ def diff(
     no_color: NoColorOpt = False,
 ) -> None:
     """Semantic diff of two price catalogs (files, directories, @bundled or git REV:PATH)."""
-    from aicost.cli import check_currency
-    from aicost.diffing import diff as diff_catalogs
-    from aicost.diffing import summary
-    from aicost.quantity import parse_amount
-    from aicost.report import Report
-    from aicost.sources import load_catalog
-    from aicost.workloads import read_workloads
+    from aicost.cli.commands import check_currency
+    from aicost.engine.diffing import diff as diff_catalogs
+    from aicost.engine.diffing import summary
+    from aicost.engine.report import Report
+    from aicost.model.quantity import parse_amount
+    from aicost.sheets.sources import load_catalog
+    from aicost.sheets.workloads import read_workloads
 
     if threshold is not None and fail_on is None:
         fail("--threshold needs --fail-on", hint="e.g. --fail-on increase --threshold 10")
@@ -150,7 +139,6 @@ def diff(
         raise typer.Exit(EXIT_GATE)
 
 
-@app.command()
 def validate(
     paths: Annotated[
         list[str] | None,
@@ -173,10 +161,10 @@ def validate(
     no_color: NoColorOpt = False,
 ) -> None:
     """Check sheets and report every problem as path:line:col: error|warning: message."""
-    from aicost.catalog import BUNDLED
-    from aicost.report import Report
-    from aicost.sources import expand
-    from aicost.validate import Checks, validate_files
+    from aicost.engine.report import Report
+    from aicost.model.catalog import BUNDLED
+    from aicost.sheets.sources import expand
+    from aicost.sheets.validate import Checks, validate_files
 
     at = moment(None)
     files = [item for spec in (paths or [BUNDLED]) for item in expand(spec)]
@@ -207,7 +195,6 @@ def validate(
         raise typer.Exit(EXIT_GATE)
 
 
-@app.command()
 def schema(
     kind: Annotated[
         SchemaKind, typer.Argument(help="sheet (price, fx and gpus sheets) or workload.")
@@ -224,7 +211,7 @@ def json_schema(kind: str) -> str:
     from pydantic import BaseModel
     from pydantic.json_schema import models_json_schema
 
-    from aicost import schema as models
+    from aicost.sheets import schema as models
 
     if kind == "workload":
         body = models.WorkloadFileModel.model_json_schema()

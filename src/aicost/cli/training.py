@@ -6,17 +6,8 @@ from typing import Annotated
 
 import typer
 
-from aicost.cli import (
-    AsOfOpt,
-    CurrencyOpt,
-    FormatOpt,
-    NoColorOpt,
-    PricesOpt,
-    ProviderOpt,
-    app,
-    emit,
-)
-from aicost.commands import priced_catalog
+from aicost.cli.commands import emit, priced_catalog
+from aicost.cli.options import AsOfOpt, CurrencyOpt, FormatOpt, NoColorOpt, PricesOpt, ProviderOpt
 from aicost.render import Format
 
 training_app = typer.Typer(
@@ -26,7 +17,6 @@ training_app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(training_app, name="training")
 
 ClaimModelOpt = Annotated[
     list[str] | None,
@@ -62,8 +52,8 @@ def training(
     """Check each training-cost claim: GPU-hours x price, compute (6ND), implied MFU, and a verdict."""
     if ctx.invoked_subcommand is not None:
         return
-    from aicost.report import Report
-    from aicost.training import CLAIM_COLUMNS, check_claims, parse_gpu_prices
+    from aicost.engine.report import Report
+    from aicost.engine.training import CLAIM_COLUMNS, check_claims, parse_gpu_prices
 
     at, catalog, code = priced_catalog(prices, currency, as_of)
     overrides = parse_gpu_prices(gpu_price or [], catalog.gpus)
@@ -120,9 +110,9 @@ def estimate_command(
     no_color: NoColorOpt = False,
 ) -> None:
     """Price a training run that has not happened: compute 6ND, GPU-hours at an MFU, cost and days."""
-    from aicost.errors import AicostError
-    from aicost.report import Report
-    from aicost.training import estimate_run, find_gpu, parse_count, parse_mfu, parse_price
+    from aicost.engine.report import Report
+    from aicost.engine.training import estimate_run, find_gpu, parse_count, parse_mfu, parse_price
+    from aicost.model.errors import AicostError
 
     n_params = parse_count(params, "--params")
     n_tokens = parse_count(tokens, "--tokens")

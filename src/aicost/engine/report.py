@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aicost import __version__
-from aicost.catalog import Catalog
-from aicost.quantity import format_moment
+from aicost.model.catalog import Catalog
+from aicost.model.quantity import format_moment
 
 SCHEMA_VERSION = 1
 

@@ -14,8 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from aicost.errors import AicostError, Location, Problem
-from aicost.yamlio import Document, PathKey
+from aicost.model.errors import AicostError, Location, Problem
+from aicost.sheets.yamlio import Document, PathKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ class Validation:
 
 def validate_files(files: Sequence[tuple[Path, str]], checks: Checks) -> Validation:
     """Check every file; fx rates for the currency check come from these files, else the bundled."""
-    from aicost.yamlio import read_text
+    from aicost.sheets.yamlio import read_text
 
     documents: list[Document] = []
     problems: list[Problem] = []
@@ -70,7 +70,7 @@ class _Located(Exception):
 
 
 def _document(text: str, name: str) -> Document:
-    from aicost.yamlio import parse
+    from aicost.sheets.yamlio import parse
 
     try:
         return parse(text, name)
@@ -116,7 +116,7 @@ def duplicate_keys(text: str, name: str) -> list[Problem]:
 
 
 def _known_currencies(documents: Iterable[Document]) -> set[str] | None:
-    from aicost.loader import kind_of
+    from aicost.sheets.loader import kind_of
 
     for doc in documents:
         try:
@@ -126,8 +126,8 @@ def _known_currencies(documents: Iterable[Document]) -> set[str] | None:
         except (AicostError, AttributeError, TypeError):
             continue
     try:
-        from aicost.catalog import bundled_dir
-        from aicost.yamlio import load
+        from aicost.model.catalog import bundled_dir
+        from aicost.sheets.yamlio import load
 
         fx = load(bundled_dir() / "fx.yaml", "prices/fx.yaml").data["fx"]
         return {str(fx["base"]), *fx["rates"]}
@@ -136,8 +136,8 @@ def _known_currencies(documents: Iterable[Document]) -> set[str] | None:
 
 
 def check_document(doc: Document, checks: Checks, currencies: set[str] | None) -> list[Problem]:
-    from aicost import schema
-    from aicost.loader import kind_of
+    from aicost.sheets import schema
+    from aicost.sheets.loader import kind_of
 
     try:
         kind = kind_of(doc)
@@ -161,7 +161,7 @@ def check_document(doc: Document, checks: Checks, currencies: set[str] | None) -
 
 
 def check_sheet(doc: Document, checks: Checks, currencies: set[str] | None) -> list[Problem]:
-    from aicost import schema
+    from aicost.sheets import schema
 
     data: dict[str, Any] = doc.data
     problems: list[Problem] = []
@@ -219,7 +219,7 @@ def _subdocument(doc: Document, prefix: PathKey) -> Document:
 def _validate(model: Any, doc: Document, keep: bool = False) -> Any:
     from pydantic import ValidationError
 
-    from aicost.loader import problems_from
+    from aicost.sheets.loader import problems_from
 
     try:
         built = model.model_validate(doc.data)

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
-from aicost.catalog import Catalog
-from aicost.errors import AicostError
-from aicost.estimate import conversion_pair
-from aicost.prices import DAYS, ModelPrice, Period, PriceSheet, Rates, TrainingClaim, Window
-from aicost.pricing import Workload, price_workload
-from aicost.quantity import format_moment
+from aicost.engine.estimate import conversion_pair
+from aicost.engine.pricing import Workload, price_workload
+from aicost.model.catalog import Catalog
+from aicost.model.errors import AicostError
+from aicost.model.prices import DAYS, ModelPrice, Period, PriceSheet, Rates, TrainingClaim, Window
+from aicost.model.quantity import format_moment
 
 Value = Decimal | str | None
 RATE_FIELDS = ("input", "cached_input", "cache_write", "output")

@@ -15,8 +15,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 
-from aicost.errors import Location
-from aicost.prices import ModelPrice, Period, Rates
+from aicost.model.errors import Location
+from aicost.model.prices import ModelPrice, Period, Rates
 
 MILLION = Decimal(1_000_000)
 HOURS_PER_MONTH = Decimal(730)

@@ -18,20 +18,25 @@ def fast_call(argv: list[str]) -> Callable[[], int] | None:
     """The command to run without Typer, or None. Help and other commands never load the table."""
     if argv != ["--version"] and (not argv or argv[0] not in FAST):
         return None
-    from aicost.cli_fast import plan
+    from aicost.cli.fast import plan
 
     return plan(argv)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
-    args = sys.argv[1:] if argv is None else list(argv)
-    call = fast_call(args)
-    if call is None:
-        from aicost.cli import main as full
-
-        full(args)
-    from aicost.commands import guarded
-
-    code = guarded(call)
+    """Run the CLI and exit with 0 (ok), 1 (gate tripped), 2 (bad input) or 3 (internal error)."""
+    code = run(sys.argv[1:] if argv is None else list(argv))
     sys.stdout.flush()
     sys.exit(code)
+
+
+def run(argv: list[str]) -> int:
+    """Run one command line and return its exit code; plain ones skip Typer."""
+    from aicost.cli.commands import guarded
+
+    call = fast_call(argv)
+    if call is not None:
+        return guarded(call)
+    from aicost.cli.app import parse_and_run
+
+    return guarded(lambda: parse_and_run(argv))

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from aicost import __version__
-from aicost.errors import AicostError
+from aicost.model.errors import AicostError
 from aicost.render import Format
 
 if TYPE_CHECKING:
-    from aicost.catalog import Catalog
-    from aicost.report import Report
+    from aicost.engine.report import Report
+    from aicost.model.catalog import Catalog
 
 EXIT_OK, EXIT_GATE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -42,7 +42,7 @@ def parse_or_fail(func: Callable[..., T], text: str, *args: str) -> T:
 
 
 def moment(as_of: str | None) -> dt.datetime:
-    from aicost.quantity import parse_moment
+    from aicost.model.quantity import parse_moment
 
     if as_of is None:
         today = dt.datetime.now(dt.UTC).date()
@@ -51,8 +51,8 @@ def moment(as_of: str | None) -> dt.datetime:
 
 
 def catalog_for(prices: list[str] | None) -> Catalog:
-    from aicost.catalog import source_paths
-    from aicost.sources import load_catalog
+    from aicost.model.catalog import source_paths
+    from aicost.sheets.sources import load_catalog
 
     return load_catalog(source_paths(prices))
 
@@ -131,6 +131,14 @@ def guarded(call: Callable[[], int]) -> int:
         return EXIT_INTERNAL
 
 
+def exit_with(code: int) -> None:
+    """End a Typer command with its exit code (0 returns normally)."""
+    if code:
+        import typer
+
+        raise typer.Exit(code)
+
+
 def version() -> int:
     sys.stdout.write(f"aicost {__version__}\n")
     return EXIT_OK
@@ -163,10 +171,10 @@ def estimate(
     no_color: bool = False,
 ) -> int:
     """Price a workload (inline flags or a workload file) on every selected model."""
-    from aicost.estimate import run_estimate
-    from aicost.quantity import format_moment, parse_amount
-    from aicost.report import Report
-    from aicost.workloads import inline_workload, read_workloads
+    from aicost.engine.estimate import run_estimate
+    from aicost.engine.report import Report
+    from aicost.model.quantity import format_moment, parse_amount
+    from aicost.sheets.workloads import inline_workload, read_workloads
 
     inline = {
         "input_tokens": input_tokens,
@@ -258,8 +266,8 @@ def models(
     no_color: bool = False,
 ) -> int:
     """List models and their rates per provider."""
-    from aicost.listing import list_models, rate_rows
-    from aicost.report import Report
+    from aicost.engine.listing import list_models, rate_rows
+    from aicost.engine.report import Report
 
     at, catalog, code = priced_catalog(prices, currency, as_of)
     found, notes = list_models(catalog, at, provider or (), search, model or ())
@@ -289,8 +297,8 @@ def history(
     no_color: bool = False,
 ) -> int:
     """Every price period of a model."""
-    from aicost.listing import price_history
-    from aicost.report import Report
+    from aicost.engine.listing import price_history
+    from aicost.engine.report import Report
 
     at, catalog, code = priced_catalog(prices, currency, as_of)
     found, periods = price_history(catalog, model)

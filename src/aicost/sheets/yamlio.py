@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from aicost.errors import AicostError, Location
+from aicost.model.errors import AicostError, Location
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_NODES = 200_000  # nodes visited, aliases expanded; a billion-laughs document blows past this

@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from aicost.quantity import parse_tokens
+from aicost.model.quantity import parse_tokens
 
 SLUG = r"^[a-z0-9][a-z0-9._-]*$"
 CURRENCY = r"^[A-Z]{3}$"

@@ -13,8 +13,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from aicost.errors import AicostError
-from aicost.yamlio import MAX_BYTES
+from aicost.model.errors import AicostError
+from aicost.sheets.yamlio import MAX_BYTES
 
 _SCRATCH: list[Path] = []
 

@@ -1,0 +1,1 @@
+"""The command line: options, commands, the fast path and the entry point."""

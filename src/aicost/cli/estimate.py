@@ -1,0 +1,113 @@
+"""`estimate`, `models` and `history`: the Typer declarations of the catalog commands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from aicost.cli import commands
+from aicost.cli.commands import exit_with
+from aicost.cli.options import (
+    AsOfOpt,
+    CurrencyOpt,
+    FormatOpt,
+    ModelOpt,
+    NoColorOpt,
+    PricesOpt,
+    ProviderOpt,
+)
+from aicost.render import Format
+
+
+def estimate(
+    workload_file: Annotated[
+        str | None, typer.Option("--workload", "-w", help="Workload YAML file.", metavar="FILE")
+    ] = None,
+    input_tokens: Annotated[
+        str | None,
+        typer.Option("--input-tokens", "-i", help="Input tokens per request (1.5k, 2M)."),
+    ] = None,
+    output_tokens: Annotated[
+        str | None, typer.Option("--output-tokens", "-o", help="Output tokens per request.")
+    ] = None,
+    cached_tokens: Annotated[
+        str | None, typer.Option("--cached-tokens", help="Of the input, tokens read from cache.")
+    ] = None,
+    cache_write_tokens: Annotated[
+        str | None,
+        typer.Option("--cache-write-tokens", help="Of the input, tokens written to cache."),
+    ] = None,
+    reasoning_tokens: Annotated[
+        str | None, typer.Option("--reasoning-tokens", help="Reasoning tokens (billed as output).")
+    ] = None,
+    requests: Annotated[
+        str | None, typer.Option("--requests", "-n", help="Requests per period (default 1).")
+    ] = None,
+    per: Annotated[str | None, typer.Option("--per", help="once | hour | day | month.")] = None,
+    batch_share: Annotated[
+        str | None, typer.Option("--batch-share", help="Share of requests sent by batch, 0..1.")
+    ] = None,
+    off_peak_share: Annotated[
+        str | None,
+        typer.Option(
+            "--off-peak-share", help="Share of requests in the cheapest discount window, 0..1."
+        ),
+    ] = None,
+    model: ModelOpt = None,
+    provider: ProviderOpt = None,
+    top: Annotated[
+        int | None, typer.Option("--top", help="Only the N cheapest models per workload.", min=1)
+    ] = None,
+    budget: Annotated[
+        str | None,
+        typer.Option(
+            "--budget",
+            help="Monthly budget (the total for --per once); exit 1 when a row exceeds it.",
+        ),
+    ] = None,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare", help="Price every selected model even where a workload names its model."
+        ),
+    ] = False,
+    fmt: FormatOpt = Format.table,
+    prices: PricesOpt = None,
+    currency: CurrencyOpt = "USD",
+    as_of: AsOfOpt = None,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Price a workload (inline flags or -w FILE) on every selected model."""
+    exit_with(commands.estimate(**locals()))
+
+
+def models(
+    provider: ProviderOpt = None,
+    model: ModelOpt = None,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search", help="Only models whose id, name or alias contains TEXT.", metavar="TEXT"
+        ),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+    prices: PricesOpt = None,
+    currency: CurrencyOpt = "USD",
+    as_of: AsOfOpt = None,
+    no_color: NoColorOpt = False,
+) -> None:
+    """List models and their rates per provider, tiers as sub-rows."""
+    exit_with(commands.models(**locals()))
+
+
+def history(
+    model: Annotated[str, typer.Argument(help="Model: id, alias or provider/id.", metavar="MODEL")],
+    fmt: FormatOpt = Format.table,
+    prices: PricesOpt = None,
+    currency: CurrencyOpt = "USD",
+    as_of: AsOfOpt = None,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Every price period of a model, with the change from the one before."""
+    exit_with(commands.history(**locals()))

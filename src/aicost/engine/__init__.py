@@ -1,0 +1,1 @@
+"""Pure arithmetic over the model: pricing, estimates, listings, diffs and training checks."""

@@ -1,0 +1,1 @@
+"""The priced world as frozen data; imports only the standard library."""
