@@ -160,7 +160,15 @@ def test_context_windows_flag_oversized_requests(run: Run, model: str, window: i
 
 def test_qwen_turbo_has_no_batch_discount_in_beijing(run: Run) -> None:
     row = estimate(
-        run, "-m", "alibaba-cn/qwen-turbo", "--batch-share", "1", "--currency", "CNY", "--as-of", TODAY
+        run,
+        "-m",
+        "alibaba-cn/qwen-turbo",
+        "--batch-share",
+        "1",
+        "--currency",
+        "CNY",
+        "--as-of",
+        TODAY,
     )
     assert Decimal(row["total"]) == Decimal("0.3") + Decimal("3")  # list price, no x0.5
 
