@@ -172,7 +172,7 @@ def estimate(
 ) -> int:
     """Price a workload (inline flags or a workload file) on every selected model."""
     from aicost.engine.estimate import run_estimate
-    from aicost.engine.report import Report
+    from aicost.engine.report import EstimateResult, Report
     from aicost.model.quantity import format_moment, parse_amount
     from aicost.sheets.workloads import inline_workload, read_workloads
 
@@ -215,13 +215,12 @@ def estimate(
     )
     report = Report(
         kind="estimate",
-        fields={"workloads": list(result.workloads), "rows": list(result.rows)},
+        payload=EstimateResult(list(result.workloads), list(result.rows), result.notes),
         rows=list(result.rows),
         columns=ESTIMATE_COLUMNS,
         currency=code,
         as_of=at,
         catalog=catalog,
-        extra={"notes": result.notes},
     )
     if result.notes:
         note([f"left out, no price on {format_moment(at)}: " + ", ".join(result.notes)])
@@ -267,13 +266,13 @@ def models(
 ) -> int:
     """List models and their rates per provider."""
     from aicost.engine.listing import list_models, rate_rows
-    from aicost.engine.report import Report
+    from aicost.engine.report import ModelsResult, Report
 
     at, catalog, code = priced_catalog(prices, currency, as_of)
     found, notes = list_models(catalog, at, provider or (), search, model or ())
     report = Report(
         kind="models",
-        fields={"models": found},
+        payload=ModelsResult(found),
         rows=rate_rows(found),
         currency=code,
         as_of=at,
@@ -298,7 +297,7 @@ def history(
 ) -> int:
     """Every price period of a model."""
     from aicost.engine.listing import price_history
-    from aicost.engine.report import Report
+    from aicost.engine.report import HistoryResult, Report
 
     at, catalog, code = priced_catalog(prices, currency, as_of)
     found, periods = price_history(catalog, model)
@@ -320,7 +319,7 @@ def history(
     ]
     report = Report(
         kind="history",
-        fields={"model": found, "periods": periods},
+        payload=HistoryResult(found, periods),
         rows=rows,
         currency=code,
         as_of=at,

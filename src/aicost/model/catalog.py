@@ -32,6 +32,7 @@ class Catalog:
     fx: FxRates | None = None
     gpus: dict[str, Gpu] = field(default_factory=dict)
     sources: tuple[Source, ...] = ()
+    gpu_sources: tuple[Source, ...] = ()  # the gpus.yaml read, listed by reports that use it
 
     @property
     def models(self) -> list[ModelPrice]:
