@@ -110,6 +110,15 @@ def priced_catalog(
     return at, catalog, check_currency(catalog, currency)
 
 
+def listed_catalog(
+    prices: list[str] | None, currency: str | None, as_of: str | None
+) -> tuple[dt.datetime, Catalog, str | None]:
+    """As `priced_catalog`, for listings whose currency is optional (None: each sheet's own)."""
+    at = moment(as_of)
+    catalog = catalog_for(prices)
+    return at, catalog, None if currency is None else check_currency(catalog, currency)
+
+
 def guarded(call: Callable[[], int]) -> int:
     """Run a command; bad input is exit 2 with one `error:` line, a bug exit 3 with no traceback."""
     try:
@@ -260,16 +269,16 @@ def models(
     search: str | None = None,
     fmt: Format = Format.table,
     prices: list[str] | None = None,
-    currency: str = "USD",
+    currency: str | None = None,
     as_of: str | None = None,
     no_color: bool = False,
 ) -> int:
-    """List models and their rates per provider."""
+    """List models and their rates per provider (in `currency`, else each sheet's own)."""
     from aicost.engine.listing import list_models, rate_rows
     from aicost.engine.report import ModelsResult, Report
 
-    at, catalog, code = priced_catalog(prices, currency, as_of)
-    found, notes = list_models(catalog, at, provider or (), search, model or ())
+    at, catalog, code = listed_catalog(prices, currency, as_of)
+    found, notes = list_models(catalog, at, provider or (), search, model or (), currency=code)
     report = Report(
         kind="models",
         payload=ModelsResult(found),
@@ -291,16 +300,16 @@ def history(
     model: str,
     fmt: Format = Format.table,
     prices: list[str] | None = None,
-    currency: str = "USD",
+    currency: str | None = None,
     as_of: str | None = None,
     no_color: bool = False,
 ) -> int:
-    """Every price period of a model."""
+    """Every price period of a model (in `currency`, else the sheet's own)."""
     from aicost.engine.listing import price_history
     from aicost.engine.report import HistoryResult, Report
 
-    at, catalog, code = priced_catalog(prices, currency, as_of)
-    found, periods = price_history(catalog, model)
+    at, catalog, code = listed_catalog(prices, currency, as_of)
+    found, periods = price_history(catalog, model, code)
     rows = [
         {
             "provider": found.provider,

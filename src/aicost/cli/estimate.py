@@ -19,6 +19,21 @@ from aicost.cli.options import (
 )
 from aicost.render import Format
 
+SearchOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--search", help="Only models whose id, name or alias contains TEXT.", metavar="TEXT"
+    ),
+]
+ListCurrencyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--currency",
+        help="Convert rates into this currency via fx.yaml. Default: each sheet's own currency.",
+        metavar="CODE",
+    ),
+]
+
 
 def estimate(
     workload_file: Annotated[
@@ -63,7 +78,8 @@ def estimate(
         str | None,
         typer.Option(
             "--budget",
-            help="Monthly budget (the total for --per once); exit 1 when a row exceeds it.",
+            help="Monthly budget in the report currency (--currency), the total for --per once; "
+            "exit 1 when a row exceeds it. Overrides the workloads' own budgets.",
         ),
     ] = None,
     compare: Annotated[
@@ -85,15 +101,10 @@ def estimate(
 def models(
     provider: ProviderOpt = None,
     model: ModelOpt = None,
-    search: Annotated[
-        str | None,
-        typer.Option(
-            "--search", help="Only models whose id, name or alias contains TEXT.", metavar="TEXT"
-        ),
-    ] = None,
+    search: SearchOpt = None,
     fmt: FormatOpt = Format.table,
     prices: PricesOpt = None,
-    currency: CurrencyOpt = "USD",
+    currency: ListCurrencyOpt = None,
     as_of: AsOfOpt = None,
     no_color: NoColorOpt = False,
 ) -> None:
@@ -105,7 +116,7 @@ def history(
     model: Annotated[str, typer.Argument(help="Model: id, alias or provider/id.", metavar="MODEL")],
     fmt: FormatOpt = Format.table,
     prices: PricesOpt = None,
-    currency: CurrencyOpt = "USD",
+    currency: ListCurrencyOpt = None,
     as_of: AsOfOpt = None,
     no_color: NoColorOpt = False,
 ) -> None:

@@ -49,6 +49,20 @@ def conversion_pair(fx: FxRates | None, source: str, target: str) -> tuple[Decim
     return to_rate, from_rate
 
 
+def convert(value: Decimal, pair: tuple[Decimal, Decimal]) -> Decimal:
+    """An amount through a `conversion_pair`: multiplied first, then divided, exact where it can be."""
+    multiply, divide = pair
+    return value if multiply == divide else value * multiply / divide
+
+
+def workload_budget(fx: FxRates | None, workload: Workload, currency: str) -> Decimal | None:
+    """A workload file's budget in the report currency (it is in `budget_currency`, USD by default)."""
+    if workload.budget is None:
+        return None
+    pair = conversion_pair(fx, workload.budget_currency or "USD", currency)
+    return convert(workload.budget, pair)
+
+
 def run_estimate(
     catalog: Catalog,
     workloads: Sequence[Workload],
@@ -91,6 +105,7 @@ def run_estimate(
                 )
         else:
             chosen = candidates
+        limit = budget if budget is not None else workload_budget(catalog.fx, workload, currency)
         priced: list[EstimateRow] = []
         for model in chosen:
             period = model.period_at(at)
@@ -100,7 +115,7 @@ def run_estimate(
             if model.currency not in factors:
                 factors[model.currency] = conversion_pair(catalog.fx, model.currency, currency)
             priced.append(
-                price_workload(model, period, workload, factors[model.currency], currency, budget)
+                price_workload(model, period, workload, factors[model.currency], currency, limit)
             )
         priced.sort(key=lambda r: (r.per_request, r.provider, r.model))
         if top is not None:

@@ -44,6 +44,7 @@ class Workload:
     off_peak_share: Decimal = Decimal(0)
     model: str | None = None
     budget: Decimal | None = None  # monthly where `per` is periodic, else the total
+    budget_currency: str | None = None  # the budget's currency (converted to the report's)
     # where a workload file names `model`, for error messages only: never in the output
     model_at: Location | None = field(default=None, metadata={"json": False})
 

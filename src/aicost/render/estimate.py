@@ -394,7 +394,8 @@ def _history_title(report: Report) -> tuple[str, str | None]:
     result: HistoryResult = report.payload
     model: ModelPrice = result.model
     retired = None if model.retired is None else f"retired {format_moment(model.retired)}"
-    return f"{model.ref} · {model.currency} per 1M tokens", retired
+    code = result.periods[0].currency if result.periods else model.currency
+    return f"{model.ref} · {code} per 1M tokens", retired
 
 
 def history_table(report: Report) -> RenderableType:
