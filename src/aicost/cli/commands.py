@@ -170,6 +170,7 @@ def estimate(
     off_peak_share: str | None = None,
     model: list[str] | None = None,
     provider: list[str] | None = None,
+    search: str | None = None,
     top: int | None = None,
     budget: str | None = None,
     compare: bool = False,
@@ -221,6 +222,7 @@ def estimate(
         top=top,
         budget=limit,
         compare=compare,
+        search=search,
     )
     report = Report(
         kind="estimate",

@@ -71,6 +71,7 @@ def estimate(
     ] = None,
     model: ModelOpt = None,
     provider: ProviderOpt = None,
+    search: SearchOpt = None,
     top: Annotated[
         int | None, typer.Option("--top", help="Only the N cheapest models per workload.", min=1)
     ] = None,

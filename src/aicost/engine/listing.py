@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 
 from aicost.engine.estimate import conversion_pair, convert
-from aicost.model.catalog import Catalog, no_price_message
+from aicost.model.catalog import Catalog, mentions, no_price_message
 from aicost.model.prices import DAYS, FxRates, ModelPrice, Period, Rates, Window
 
 Pair = tuple[Decimal, Decimal]
@@ -144,14 +144,12 @@ def list_models(
     for provider in providers:
         catalog.sheet(provider)
     wanted = {p.lower() for p in providers}
-    needle = (search or "").lower()
     found: list[ModelInfo] = []
     notes: list[str] = []
     for model in catalog.select(models):
         if wanted and model.provider not in wanted:
             continue
-        haystack = " ".join((model.provider, model.id, model.name, *model.aliases)).lower()
-        if needle and needle not in haystack:
+        if not mentions(model, search):
             continue
         period = model.period_at(at)
         if period is None:
