@@ -110,6 +110,15 @@ def priced_catalog(
     return at, catalog, check_currency(catalog, currency)
 
 
+def listed_catalog(
+    prices: list[str] | None, currency: str | None, as_of: str | None
+) -> tuple[dt.datetime, Catalog, str | None]:
+    """As `priced_catalog`, for listings whose currency is optional (None: each sheet's own)."""
+    at = moment(as_of)
+    catalog = catalog_for(prices)
+    return at, catalog, None if currency is None else check_currency(catalog, currency)
+
+
 def guarded(call: Callable[[], int]) -> int:
     """Run a command; bad input is exit 2 with one `error:` line, a bug exit 3 with no traceback."""
     try:
@@ -161,6 +170,7 @@ def estimate(
     off_peak_share: str | None = None,
     model: list[str] | None = None,
     provider: list[str] | None = None,
+    search: str | None = None,
     top: int | None = None,
     budget: str | None = None,
     compare: bool = False,
@@ -172,7 +182,7 @@ def estimate(
 ) -> int:
     """Price a workload (inline flags or a workload file) on every selected model."""
     from aicost.engine.estimate import run_estimate
-    from aicost.engine.report import Report
+    from aicost.engine.report import EstimateResult, Report
     from aicost.model.quantity import format_moment, parse_amount
     from aicost.sheets.workloads import inline_workload, read_workloads
 
@@ -212,16 +222,16 @@ def estimate(
         top=top,
         budget=limit,
         compare=compare,
+        search=search,
     )
     report = Report(
         kind="estimate",
-        fields={"workloads": list(result.workloads), "rows": list(result.rows)},
+        payload=EstimateResult(list(result.workloads), list(result.rows), result.notes),
         rows=list(result.rows),
         columns=ESTIMATE_COLUMNS,
         currency=code,
         as_of=at,
         catalog=catalog,
-        extra={"notes": result.notes},
     )
     if result.notes:
         note([f"left out, no price on {format_moment(at)}: " + ", ".join(result.notes)])
@@ -261,19 +271,19 @@ def models(
     search: str | None = None,
     fmt: Format = Format.table,
     prices: list[str] | None = None,
-    currency: str = "USD",
+    currency: str | None = None,
     as_of: str | None = None,
     no_color: bool = False,
 ) -> int:
-    """List models and their rates per provider."""
+    """List models and their rates per provider (in `currency`, else each sheet's own)."""
     from aicost.engine.listing import list_models, rate_rows
-    from aicost.engine.report import Report
+    from aicost.engine.report import ModelsResult, Report
 
-    at, catalog, code = priced_catalog(prices, currency, as_of)
-    found, notes = list_models(catalog, at, provider or (), search, model or ())
+    at, catalog, code = listed_catalog(prices, currency, as_of)
+    found, notes = list_models(catalog, at, provider or (), search, model or (), currency=code)
     report = Report(
         kind="models",
-        fields={"models": found},
+        payload=ModelsResult(found),
         rows=rate_rows(found),
         currency=code,
         as_of=at,
@@ -292,16 +302,16 @@ def history(
     model: str,
     fmt: Format = Format.table,
     prices: list[str] | None = None,
-    currency: str = "USD",
+    currency: str | None = None,
     as_of: str | None = None,
     no_color: bool = False,
 ) -> int:
-    """Every price period of a model."""
+    """Every price period of a model (in `currency`, else the sheet's own)."""
     from aicost.engine.listing import price_history
-    from aicost.engine.report import Report
+    from aicost.engine.report import HistoryResult, Report
 
-    at, catalog, code = priced_catalog(prices, currency, as_of)
-    found, periods = price_history(catalog, model)
+    at, catalog, code = listed_catalog(prices, currency, as_of)
+    found, periods = price_history(catalog, model, code)
     rows = [
         {
             "provider": found.provider,
@@ -320,7 +330,7 @@ def history(
     ]
     report = Report(
         kind="history",
-        fields={"model": found, "periods": periods},
+        payload=HistoryResult(found, periods),
         rows=rows,
         currency=code,
         as_of=at,

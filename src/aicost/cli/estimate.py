@@ -19,6 +19,21 @@ from aicost.cli.options import (
 )
 from aicost.render import Format
 
+SearchOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--search", help="Only models whose id, name or alias contains TEXT.", metavar="TEXT"
+    ),
+]
+ListCurrencyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--currency",
+        help="Convert rates into this currency via fx.yaml. Default: each sheet's own currency.",
+        metavar="CODE",
+    ),
+]
+
 
 def estimate(
     workload_file: Annotated[
@@ -56,6 +71,7 @@ def estimate(
     ] = None,
     model: ModelOpt = None,
     provider: ProviderOpt = None,
+    search: SearchOpt = None,
     top: Annotated[
         int | None, typer.Option("--top", help="Only the N cheapest models per workload.", min=1)
     ] = None,
@@ -63,7 +79,8 @@ def estimate(
         str | None,
         typer.Option(
             "--budget",
-            help="Monthly budget (the total for --per once); exit 1 when a row exceeds it.",
+            help="Monthly budget in the report currency (--currency), the total for --per once; "
+            "exit 1 when a row exceeds it. Overrides the workloads' own budgets.",
         ),
     ] = None,
     compare: Annotated[
@@ -85,15 +102,10 @@ def estimate(
 def models(
     provider: ProviderOpt = None,
     model: ModelOpt = None,
-    search: Annotated[
-        str | None,
-        typer.Option(
-            "--search", help="Only models whose id, name or alias contains TEXT.", metavar="TEXT"
-        ),
-    ] = None,
+    search: SearchOpt = None,
     fmt: FormatOpt = Format.table,
     prices: PricesOpt = None,
-    currency: CurrencyOpt = "USD",
+    currency: ListCurrencyOpt = None,
     as_of: AsOfOpt = None,
     no_color: NoColorOpt = False,
 ) -> None:
@@ -105,7 +117,7 @@ def history(
     model: Annotated[str, typer.Argument(help="Model: id, alias or provider/id.", metavar="MODEL")],
     fmt: FormatOpt = Format.table,
     prices: PricesOpt = None,
-    currency: CurrencyOpt = "USD",
+    currency: ListCurrencyOpt = None,
     as_of: AsOfOpt = None,
     no_color: NoColorOpt = False,
 ) -> None:

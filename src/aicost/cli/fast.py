@@ -62,6 +62,7 @@ OPTIONS: dict[str, dict[str, Option]] = {
         (("--off-peak-share",), "off_peak_share", str),
         (("--model", "-m"), "model", list),
         (("--provider", "-p"), "provider", list),
+        (("--search",), "search", str),
         (("--top",), "top", int),
         (("--budget",), "budget", str),
         (("--compare",), "compare", bool),

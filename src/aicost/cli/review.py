@@ -86,7 +86,7 @@ def diff(
     from aicost.cli.commands import check_currency
     from aicost.engine.diffing import diff as diff_catalogs
     from aicost.engine.diffing import summary
-    from aicost.engine.report import Report
+    from aicost.engine.report import DiffResult, Report
     from aicost.model.quantity import parse_amount
     from aicost.sheets.sources import load_catalog
     from aicost.sheets.workloads import read_workloads
@@ -102,18 +102,12 @@ def diff(
     result = diff_catalogs(before, after, workloads, at=at, currency=code)
     report = Report(
         kind="diff",
-        fields={
-            "old": old,
-            "new": new,
-            "changes": list(result.changes),
-            "impact": list(result.impact),
-        },
+        payload=DiffResult(old, new, list(result.changes), list(result.impact), summary(result)),
         rows=list(result.changes),
         columns=CHANGE_COLUMNS,
         currency=code,
         as_of=at,
         catalog=after,
-        extra={"summary": summary(result)},
     )
     emit(report, fmt, no_color)
     if step_summary and os.environ.get("GITHUB_STEP_SUMMARY"):
@@ -161,7 +155,7 @@ def validate(
     no_color: NoColorOpt = False,
 ) -> None:
     """Check sheets and report every problem as path:line:col: error|warning: message."""
-    from aicost.engine.report import Report
+    from aicost.engine.report import Report, ValidateResult
     from aicost.model.catalog import BUNDLED
     from aicost.sheets.sources import expand
     from aicost.sheets.validate import Checks, validate_files
@@ -181,11 +175,10 @@ def validate(
     ]
     report = Report(
         kind="validate",
-        fields={"files": result.files, "problems": rows},
+        payload=ValidateResult(result.files, rows, list(result.problems)),
         rows=rows,
         columns=["path", "line", "column", "severity", "message"],
         as_of=at,
-        extra={"problems": list(result.problems)},
     )
     emit(report, fmt, no_color)
     sys.stderr.write(

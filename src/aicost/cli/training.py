@@ -62,13 +62,13 @@ def training(
     )
     report = Report(
         kind="training",
-        fields={"claims": list(result.checks)},
+        payload=result,
         rows=list(result.checks),
         columns=CLAIM_COLUMNS,
         currency=code,
         as_of=at,
         catalog=catalog,
-        extra={"comparison": result.comparison},
+        uses_gpus=True,
     )
     emit(report, fmt, no_color)
 
@@ -111,7 +111,14 @@ def estimate_command(
 ) -> None:
     """Price a training run that has not happened: compute 6ND, GPU-hours at an MFU, cost and days."""
     from aicost.engine.report import Report
-    from aicost.engine.training import estimate_run, find_gpu, parse_count, parse_mfu, parse_price
+    from aicost.engine.training import (
+        RunEstimateResult,
+        estimate_run,
+        find_gpu,
+        parse_count,
+        parse_mfu,
+        parse_price,
+    )
     from aicost.model.errors import AicostError
 
     n_params = parse_count(params, "--params")
@@ -138,10 +145,11 @@ def estimate_command(
     )
     report = Report(
         kind="training-estimate",
-        fields={"estimate": run},
+        payload=RunEstimateResult(run),
         rows=[run],
         currency=code,
         as_of=at,
         catalog=catalog,
+        uses_gpus=True,
     )
     emit(report, fmt, no_color)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from aicost.engine.pricing import EstimateRow, Workload, price_workload
-from aicost.model.catalog import Catalog, no_price_message, short_reason
+from aicost.model.catalog import Catalog, ambiguous, mentions, no_price_message, short_reason
 from aicost.model.errors import AicostError
 from aicost.model.prices import FxRates, ModelPrice
 
@@ -49,6 +49,20 @@ def conversion_pair(fx: FxRates | None, source: str, target: str) -> tuple[Decim
     return to_rate, from_rate
 
 
+def convert(value: Decimal, pair: tuple[Decimal, Decimal]) -> Decimal:
+    """An amount through a `conversion_pair`: multiplied first, then divided, exact where it can be."""
+    multiply, divide = pair
+    return value if multiply == divide else value * multiply / divide
+
+
+def workload_budget(fx: FxRates | None, workload: Workload, currency: str) -> Decimal | None:
+    """A workload file's budget in the report currency (it is in `budget_currency`, USD by default)."""
+    if workload.budget is None:
+        return None
+    pair = conversion_pair(fx, workload.budget_currency or "USD", currency)
+    return convert(workload.budget, pair)
+
+
 def run_estimate(
     catalog: Catalog,
     workloads: Sequence[Workload],
@@ -60,24 +74,33 @@ def run_estimate(
     top: int | None = None,
     budget: Decimal | None = None,
     compare: bool = False,
+    search: str | None = None,
 ) -> Estimate:
     for provider in providers:
         catalog.sheet(provider)  # unknown providers are errors, with suggestions
     wanted = {p.lower() for p in providers}
-    candidates = [m for m in catalog.select(models) if not wanted or m.provider in wanted]
+    candidates = [
+        m
+        for m in catalog.select(models)
+        if (not wanted or m.provider in wanted) and mentions(m, search)
+    ]
     if not candidates:
-        raise AicostError("no model matches the given --model and --provider filters")
+        given = "--model, --provider and --search" if search else "--model and --provider"
+        raise AicostError(f"no model matches the given {given} filters")
     for ref in models:  # a model asked for by name must have a price at that date
-        for model in catalog.match(ref):
-            if (not wanted or model.provider in wanted) and model.period_at(at) is None:
-                raise AicostError(no_price_message(model, at))
+        named = [m for m in catalog.match(ref) if not wanted or m.provider in wanted]
+        unpriced = [m for m in named if m.period_at(at) is None]
+        if unpriced and len(unpriced) < len(named):
+            raise ambiguous(ref, named, at)  # says which twin is priced, and how to name it
+        if unpriced:
+            raise AicostError(no_price_message(unpriced[0], at))
     rows: list[EstimateRow] = []
     notes: dict[str, str] = {}
     factors: dict[str, tuple[Decimal, Decimal]] = {}
     for workload in workloads:
         if workload.model and not compare:
             try:
-                chosen: list[ModelPrice] = [catalog.resolve(workload.model)]
+                chosen: list[ModelPrice] = [catalog.resolve(workload.model, at)]
             except AicostError as exc:
                 raise AicostError(
                     f"workload {workload.name!r}: {exc.message}",
@@ -91,6 +114,7 @@ def run_estimate(
                 )
         else:
             chosen = candidates
+        limit = budget if budget is not None else workload_budget(catalog.fx, workload, currency)
         priced: list[EstimateRow] = []
         for model in chosen:
             period = model.period_at(at)
@@ -100,7 +124,7 @@ def run_estimate(
             if model.currency not in factors:
                 factors[model.currency] = conversion_pair(catalog.fx, model.currency, currency)
             priced.append(
-                price_workload(model, period, workload, factors[model.currency], currency, budget)
+                price_workload(model, period, workload, factors[model.currency], currency, limit)
             )
         priced.sort(key=lambda r: (r.per_request, r.provider, r.model))
         if top is not None:

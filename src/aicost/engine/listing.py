@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 
-from aicost.model.catalog import Catalog, no_price_message
-from aicost.model.prices import DAYS, ModelPrice, Period, Rates, Window
+from aicost.engine.estimate import conversion_pair, convert
+from aicost.model.catalog import Catalog, mentions, no_price_message
+from aicost.model.prices import DAYS, FxRates, ModelPrice, Period, Rates, Window
+
+Pair = tuple[Decimal, Decimal]
+SAME: Pair = (Decimal(1), Decimal(1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,27 +72,55 @@ def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def window_info(window: Window) -> WindowInfo:
+def convert_rates(rates: Rates, pair: Pair) -> Rates:
+    """A tier's prices in another currency (the same tier when no conversion is needed)."""
+    if pair[0] == pair[1]:
+        return rates
+
+    def each(value: Decimal | None) -> Decimal | None:
+        return None if value is None else convert(value, pair)
+
+    return replace(
+        rates,
+        input=convert(rates.input, pair),
+        cached_input=each(rates.cached_input),
+        cache_write=each(rates.cache_write),
+        output=convert(rates.output, pair),
+    )
+
+
+def _pair(fx: FxRates | None, source: str, target: str | None) -> tuple[Pair, str]:
+    """How to convert a sheet's prices into `target` (None: leave them in the sheet's currency)."""
+    if target is None or target == source:
+        return SAME, source
+    return conversion_pair(fx, source, target), target
+
+
+def window_info(window: Window, pair: Pair = SAME) -> WindowInfo:
     return WindowInfo(
         name=window.name,
         days=tuple(DAYS[d] for d in window.days),
         hours=tuple(f"{_clock(a)}-{_clock(b)}" for a, b in window.hours),
         multiplier=window.multiplier,
-        rates=window.rates,
+        rates=None if window.rates is None else convert_rates(window.rates, pair),
     )
 
 
-def model_info(model: ModelPrice, period: Period) -> ModelInfo:
+def model_info(
+    model: ModelPrice, period: Period, fx: FxRates | None = None, currency: str | None = None
+) -> ModelInfo:
+    """A model's prices at one period, in `currency` (default: the sheet's own)."""
+    pair, code = _pair(fx, model.currency, currency)
     return ModelInfo(
         provider=model.provider,
         id=model.id,
         name=model.name,
-        currency=model.currency,
+        currency=code,
         aliases=model.aliases,
         context_window=model.context_window,
         batch_multiplier=period.batch_multiplier,
-        tiers=period.tiers,
-        windows=tuple(window_info(w) for w in period.windows),
+        tiers=tuple(convert_rates(t, pair) for t in period.tiers),
+        windows=tuple(window_info(w, pair) for w in period.windows),
         since=period.since,
         until=period.until,
         retired=model.retired,
@@ -101,25 +133,29 @@ def list_models(
     providers: Sequence[str] = (),
     search: str | None = None,
     models: Sequence[str] = (),
+    *,
+    currency: str | None = None,
 ) -> tuple[list[ModelInfo], list[str]]:
-    """Models with a price at `at` (filtered), and notes on the ones left out."""
+    """Models with a price at `at` (filtered), and notes on the ones left out.
+
+    Rates are in `currency` when given (converted through the catalog's fx sheet), else each
+    sheet's own currency.
+    """
     for provider in providers:
         catalog.sheet(provider)
     wanted = {p.lower() for p in providers}
-    needle = (search or "").lower()
     found: list[ModelInfo] = []
     notes: list[str] = []
     for model in catalog.select(models):
         if wanted and model.provider not in wanted:
             continue
-        haystack = " ".join((model.provider, model.id, model.name, *model.aliases)).lower()
-        if needle and needle not in haystack:
+        if not mentions(model, search):
             continue
         period = model.period_at(at)
         if period is None:
             notes.append(no_price_message(model, at))
             continue
-        found.append(model_info(model, period))
+        found.append(model_info(model, period, catalog.fx, currency))
     found.sort(key=lambda m: (m.provider, m.id.lower()))
     return found, notes
 
@@ -161,9 +197,15 @@ def _percent(old: Decimal | None, new: Decimal | None) -> Decimal | None:
         return (new - old) / old * 100
 
 
-def price_history(catalog: Catalog, ref: str) -> tuple[ModelPrice, list[PeriodInfo]]:
-    """Every price period of one model, oldest first, with the change from the one before."""
+def price_history(
+    catalog: Catalog, ref: str, currency: str | None = None
+) -> tuple[ModelPrice, list[PeriodInfo]]:
+    """Every price period of one model, oldest first, with the change from the one before.
+
+    Rates are in `currency` when given, else the sheet's own; a change is a ratio, the same in both.
+    """
     model = catalog.resolve(ref)
+    pair, code = _pair(catalog.fx, model.currency, currency)
     periods: list[PeriodInfo] = []
     previous: Period | None = None
     for period in model.periods:
@@ -181,9 +223,9 @@ def price_history(catalog: Catalog, ref: str) -> tuple[ModelPrice, list[PeriodIn
             PeriodInfo(
                 since=period.since,
                 until=until,
-                currency=model.currency,
-                tiers=period.tiers,
-                windows=tuple(window_info(w) for w in period.windows),
+                currency=code,
+                tiers=tuple(convert_rates(t, pair) for t in period.tiers),
+                windows=tuple(window_info(w, pair) for w in period.windows),
                 batch_multiplier=period.batch_multiplier,
                 first=previous is None,
                 change=change,

@@ -44,7 +44,9 @@ class Workload:
     off_peak_share: Decimal = Decimal(0)
     model: str | None = None
     budget: Decimal | None = None  # monthly where `per` is periodic, else the total
-    model_at: Location | None = None  # where a workload file names `model`, for errors
+    budget_currency: str | None = None  # the budget's currency (converted to the report's)
+    # where a workload file names `model`, for error messages only: never in the output
+    model_at: Location | None = field(default=None, metadata={"json": False})
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ the tests are ratios, so the currency does not change a verdict. GPU prices (gpu
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -29,7 +30,6 @@ from aicost.engine.estimate import conversion_pair
 from aicost.model.catalog import Catalog
 from aicost.model.errors import AicostError
 from aicost.model.prices import FxRates, Gpu, TrainingClaim
-from aicost.render.money import money
 
 GPU_CURRENCY = "USD"  # gpus.yaml and --gpu-price
 COST_TOLERANCE = Decimal("0.10")
@@ -39,12 +39,45 @@ TERA = Decimal(10) ** 12
 FLOPS_PER_PARAM_TOKEN = 6
 
 CONSISTENT, INCONSISTENT, UNVERIFIABLE = "consistent", "inconsistent", "unverifiable"
-BOUND_WORDS = {"about": "about", "at_least": "at least", "at_most": "at most"}
+
+
+@dataclass(frozen=True, slots=True)
+class CostTest:
+    """The recomputed cost against the claim. `ratio` is recomputed / claim (None for a zero claim)."""
+
+    recomputed: Decimal
+    claim: Decimal
+    bound: str
+    ratio: Decimal | None
+    passed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MfuTest:
+    """The implied utilisation against the range real large runs reach."""
+
+    mfu: Decimal
+    peak_tflops: Decimal  # the GPU's dense BF16 peak it is measured against
+    low: Decimal
+    high: Decimal
+    passed: bool
+
+
+# What a test can lack (`cost_missing`, `mfu_missing`): the renderer says each in words.
+MISSING_CLAIM = "claim"  # no published amount
+MISSING_HOURS = "gpu_hours"
+MISSING_GPU = "gpu"  # no GPU type
+MISSING_GPU_SPECS = "gpu_specs"  # a GPU type that gpus.yaml does not list
+MISSING_PRICE = "gpu_price"  # a listed GPU with no reference price, and none given
+MISSING_FLOPS = "flops"  # neither active params and tokens nor a stated figure
 
 
 @dataclass(frozen=True, slots=True)
 class ClaimCheck:
-    """One claim beside its recomputation. Money is in `currency` (the report currency)."""
+    """One claim beside its recomputation: numbers and which test failed, never sentences.
+
+    Money is in `currency` (the report currency).
+    """
 
     provider: str
     model: str
@@ -56,14 +89,22 @@ class ClaimCheck:
     flops_source: str | None  # "6ND" or "stated"
     mfu: Decimal | None  # a fraction: 0.33 is 33%
     verdict: str
-    reasons: tuple[str, ...]
     covers: str
     source: str
     gpu: str | None
     gpu_hours: Decimal | None
-    gpu_hour_price: Decimal | None
-    price_source: str | None  # "override", "claim" or "reference"
+    gpu_hour_price: Decimal | None  # the price used, None when nothing was priced
+    price_source: str | None  # "override" (--gpu-price), "claim" or "reference" (gpus.yaml)
+    price_checked: dt.date | None  # when gpus.yaml's reference price was seen
     claim_currency: str  # the currency the sheet states the claim in
+    claim_gpu_hour_price: Decimal | None  # the claim's own assumed price, in `currency`
+    active_params: Decimal | None
+    training_tokens: Decimal | None
+    stated_flops: Decimal | None
+    cost_test: CostTest | None  # None when the test could not run
+    mfu_test: MfuTest | None
+    cost_missing: tuple[str, ...]  # what the cost test lacks (MISSING_* names)
+    mfu_missing: tuple[str, ...]
 
     @property
     def scope(self) -> str:
@@ -72,6 +113,23 @@ class ClaimCheck:
         for mark in (":", ";"):
             head = head.split(mark, 1)[0]
         return head.strip()
+
+    @property
+    def failed(self) -> tuple[str, ...]:
+        """The tests that ran and failed: "cost", "MFU"."""
+        return tuple(name for name, test in self._tests() if not test.passed)
+
+    @property
+    def passed(self) -> tuple[str, ...]:
+        return tuple(name for name, test in self._tests() if test.passed)
+
+    def _tests(self) -> list[tuple[str, CostTest | MfuTest]]:
+        tests: list[tuple[str, CostTest | MfuTest]] = []
+        if self.cost_test is not None:
+            tests.append(("cost", self.cost_test))
+        if self.mfu_test is not None:
+            tests.append(("MFU", self.mfu_test))
+        return tests
 
 
 CLAIM_COLUMNS = [
@@ -96,9 +154,19 @@ CLAIM_COLUMNS = [
 
 
 @dataclass(frozen=True, slots=True)
+class Comparison:
+    """The seed article's "$6M vs $100M+": the claims it sets side by side, for the renderer to tell."""
+
+    deepseek: ClaimCheck  # DeepSeek-V3: one final run's GPU rental
+    altman: ClaimCheck | None  # GPT-4, "more than $100M": a remark of unspecified scope
+    epoch: ClaimCheck | None  # GPT-4, Epoch AI's estimate of the final run
+    gap: Decimal | None  # Epoch's GPT-4 claim / DeepSeek-V3's claim
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimsResult:
     checks: tuple[ClaimCheck, ...]
-    comparison: tuple[str, ...]  # for people: what the headline numbers each cover
+    comparison: Comparison | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +186,13 @@ class RunEstimate:
     gpu_hours: Decimal
     cost: Decimal
     days: Decimal | None  # wall-clock days on `gpus` GPUs
+
+
+@dataclass(frozen=True, slots=True)
+class RunEstimateResult:
+    """The payload of a `training estimate` report."""
+
+    estimate: RunEstimate
 
 
 # -- numbers people type --------------------------------------------------------------------------
@@ -195,39 +270,6 @@ def parse_gpu_prices(specs: Sequence[str], gpus: Mapping[str, Gpu]) -> dict[str,
 # -- claims ---------------------------------------------------------------------------------------
 
 
-def _sci(value: Decimal) -> str:
-    return f"{value:.2e}".replace("e+", "e")
-
-
-def count_text(value: Decimal) -> str:
-    """`37B`, `14.8T`, `2.788M`: a large count for people (up to 3 decimals)."""
-    for size, suffix in ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K")):
-        if abs(value) >= size:
-            scaled = (value / size).quantize(Decimal("0.001")).normalize()
-            return f"{scaled:f}{suffix}"
-    return f"{value.normalize():f}"
-
-
-def big_money(value: Decimal | None, currency: str) -> str:
-    """`$5.58M`, `$294.67K`, `$1.20B`; plain money below a thousand."""
-    if value is None:
-        return "-"
-    for size, suffix in ((10**9, "B"), (10**6, "M"), (10**3, "K")):
-        if abs(value) >= size:
-            text = money(value / size, currency)
-            code = f" {currency}"
-            return text[: -len(code)] + suffix + code if text.endswith(code) else text + suffix
-    return money(value, currency)
-
-
-def _pct(value: Decimal) -> str:
-    return f"{(value * 100).quantize(Decimal('0.1'))}%"
-
-
-def _hours(value: Decimal) -> str:
-    return f"{value.normalize():,f}"
-
-
 def check_claim(
     claim: TrainingClaim,
     gpus: Mapping[str, Gpu],
@@ -242,27 +284,18 @@ def check_claim(
     to_report = conversion_pair(fx, claim.currency, code)
     gpu_to_report = conversion_pair(fx, GPU_CURRENCY, code)
     amount = None if claim.claim is None else _convert(claim.claim, to_report)
+    own_price = None if claim.gpu_hour_price is None else _convert(claim.gpu_hour_price, to_report)
     gpu = gpus.get(claim.gpu) if claim.gpu else None
-    reasons: list[str] = []
-    missing_cost: list[str] = []
-    missing_mfu: list[str] = []
 
     # The price per GPU-hour, and where it came from.
     price: Decimal | None = None
     price_source: str | None = None
-    said = ""
     if claim.gpu and claim.gpu in gpu_prices:
         price, price_source = _convert(gpu_prices[claim.gpu], gpu_to_report), "override"
-        said = f"priced at {money(price, code)}/GPU-hour for {claim.gpu} (--gpu-price)"
-    elif claim.gpu_hour_price is not None:
-        price, price_source = _convert(claim.gpu_hour_price, to_report), "claim"
-        said = f"priced at the claim's own {money(price, code)}/GPU-hour"
+    elif own_price is not None:
+        price, price_source = own_price, "claim"
     elif gpu is not None and gpu.hourly_price is not None:
         price, price_source = _convert(gpu.hourly_price, gpu_to_report), "reference"
-        when = f", {gpu.checked.isoformat()}" if gpu.checked else ""
-        said = f"priced at the reference rate {money(price, code)}/GPU-hour ({gpu.key} in gpus.yaml{when})"
-    if claim.gpu_hours is not None and said:
-        reasons.append(said)
 
     recomputed = None
     if claim.gpu_hours is not None and price is not None:
@@ -274,86 +307,54 @@ def check_claim(
     if claim.active_params is not None and claim.training_tokens is not None:
         flops = FLOPS_PER_PARAM_TOKEN * claim.active_params * claim.training_tokens
         flops_source = "6ND"
-        text = (
-            f"compute 6 x {count_text(claim.active_params)} params x {count_text(claim.training_tokens)} tokens "
-            f"= {_sci(flops)} FLOP"
-        )
-        if claim.flops is not None:
-            text += f" (stated: {_sci(claim.flops)})"
-        reasons.append(text)
     elif claim.flops is not None:
         flops, flops_source = claim.flops, "stated"
-        reasons.append(
-            f"compute {_sci(flops)} FLOP as stated (no active-parameter or token count for 6ND)"
-        )
 
     mfu: Decimal | None = None
     if flops is not None and claim.gpu_hours and gpu is not None and gpu.bf16_tflops > 0:
         mfu = flops / (claim.gpu_hours * SECONDS_PER_HOUR * gpu.bf16_tflops * TERA)
 
     # What each test lacks.
+    missing_cost: list[str] = []
+    missing_mfu: list[str] = []
     if amount is None:
-        missing_cost.append("no published cost")
+        missing_cost.append(MISSING_CLAIM)
     if claim.gpu_hours is None:
-        missing_cost.append("GPU-hours")
-        missing_mfu.append("GPU-hours")
+        missing_cost.append(MISSING_HOURS)
+        missing_mfu.append(MISSING_HOURS)
     if claim.gpu is None:
-        missing_mfu.append("GPU type")
+        missing_mfu.append(MISSING_GPU)
         if price is None:
-            missing_cost.append("GPU type and price")
+            missing_cost.append(MISSING_GPU)
     elif gpu is None:
-        missing_mfu.append(f"peak throughput of {claim.gpu} (not in gpus.yaml)")
+        missing_mfu.append(MISSING_GPU_SPECS)
         if price is None:
-            missing_cost.append(f"a price for {claim.gpu} (not in gpus.yaml)")
+            missing_cost.append(MISSING_GPU_SPECS)
     elif price is None:
-        missing_cost.append(f"a price for {claim.gpu} (give --gpu-price)")
+        missing_cost.append(MISSING_PRICE)
     if flops is None:
-        missing_mfu.append("compute (active params and tokens, or stated FLOP)")
+        missing_mfu.append(MISSING_FLOPS)
 
-    failed: list[str] = []
-    passed: list[str] = []
+    cost_test = None
     if amount is not None and recomputed is not None:
-        ratio = recomputed / amount if amount else None
-        line = (
-            f"{_hours(claim.gpu_hours or Decimal(0))} GPU-h x {money(price, code)} = {money(recomputed, code)} "
-            f"vs claim {BOUND_WORDS.get(claim.bound, claim.bound)} {money(amount, code)}"
+        cost_test = CostTest(
+            recomputed=recomputed,
+            claim=amount,
+            bound=claim.bound,
+            ratio=recomputed / amount if amount else None,
+            passed=_cost_holds(claim.bound, recomputed, amount),
         )
-        if ratio is not None:
-            line += f" ({'+' if ratio >= 1 else '-'}{_pct(abs(ratio - 1))})"
-        if _cost_holds(claim.bound, recomputed, amount):
-            passed.append(f"cost test passed: {line}")
-        else:
-            failed.append(f"cost test failed: {line}; {_cost_rule(claim.bound)}")
-    elif amount is None and recomputed is not None:
-        reasons.append(
-            f"no published cost; {_hours(claim.gpu_hours or Decimal(0))} GPU-h at "
-            f"{money(price, code)} = {money(recomputed, code)}, for scale only"
+    mfu_test = None
+    if mfu is not None and gpu is not None:
+        mfu_test = MfuTest(
+            mfu=mfu,
+            peak_tflops=gpu.bf16_tflops,
+            low=MFU_LOW,
+            high=MFU_HIGH,
+            passed=MFU_LOW <= mfu <= MFU_HIGH,
         )
-    if mfu is not None:
-        line = (
-            f"MFU {_pct(mfu)} against {gpu.bf16_tflops.normalize():f} TFLOP/s BF16 peak"
-            if gpu
-            else ""
-        )
-        if MFU_LOW <= mfu <= MFU_HIGH:
-            passed.append(f"MFU test passed: {line} (plausible: 10%-70%)")
-        else:
-            side = "below 10%" if mfu < MFU_LOW else "above 70%"
-            failed.append(f"MFU test failed: {line} is {side}, outside what real runs reach")
-
-    if failed:
-        verdict = INCONSISTENT
-    elif passed:
-        verdict = CONSISTENT
-    else:
-        verdict = UNVERIFIABLE
-    reasons += failed + passed
-    if amount is not None and recomputed is None:
-        reasons.append("cost not checked: missing " + ", ".join(_unique(missing_cost)))
-    if mfu is None:
-        reasons.append("MFU not checked: missing " + ", ".join(_unique(missing_mfu)))
-    if amount is None and recomputed is None:
-        reasons.append("cost not checked: no published cost and nothing to price the hours with")
+    ran = [t.passed for t in (cost_test, mfu_test) if t is not None]
+    verdict = UNVERIFIABLE if not ran else CONSISTENT if all(ran) else INCONSISTENT
 
     if recomputed is None:  # nothing was priced: report no price as used
         price = price_source = None
@@ -368,14 +369,22 @@ def check_claim(
         flops_source=flops_source,
         mfu=mfu,
         verdict=verdict,
-        reasons=tuple(reasons),
         covers=" ".join(claim.covers.split()),
         source=claim.source,
         gpu=claim.gpu,
         gpu_hours=claim.gpu_hours,
         gpu_hour_price=price,
         price_source=price_source,
+        price_checked=gpu.checked if price_source == "reference" and gpu is not None else None,
         claim_currency=claim.currency,
+        claim_gpu_hour_price=own_price,
+        active_params=claim.active_params,
+        training_tokens=claim.training_tokens,
+        stated_flops=claim.flops,
+        cost_test=cost_test,
+        mfu_test=mfu_test,
+        cost_missing=tuple(dict.fromkeys(missing_cost)),
+        mfu_missing=tuple(dict.fromkeys(missing_mfu)),
     )
 
 
@@ -385,10 +394,6 @@ def _convert(value: Decimal, pair: tuple[Decimal, Decimal]) -> Decimal:
     return value * multiply / divide if multiply != divide else value
 
 
-def _unique(items: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(items))
-
-
 def _cost_holds(bound: str, recomputed: Decimal, amount: Decimal) -> bool:
     low, high = amount * (1 - COST_TOLERANCE), amount * (1 + COST_TOLERANCE)
     if bound == "at_least":
@@ -396,14 +401,6 @@ def _cost_holds(bound: str, recomputed: Decimal, amount: Decimal) -> bool:
     if bound == "at_most":
         return recomputed <= high
     return low <= recomputed <= high
-
-
-def _cost_rule(bound: str) -> str:
-    if bound == "at_least":
-        return "a lower bound needs the parts to reach at least 90% of it"
-    if bound == "at_most":
-        return "an upper bound needs the parts to stay within 110% of it"
-    return "the parts must land within 10% of the claim"
 
 
 def check_claims(
@@ -435,11 +432,11 @@ def check_claims(
     checks = tuple(
         check_claim(c, catalog.gpus, gpu_prices, fx=catalog.fx, currency=currency) for c in chosen
     )
-    return ClaimsResult(checks=checks, comparison=tuple(compare(checks)))
+    return ClaimsResult(checks=checks, comparison=compare(checks))
 
 
-def compare(checks: Sequence[ClaimCheck]) -> list[str]:
-    """The seed article's "$6M vs $100M+", told straight: what each headline number covers."""
+def compare(checks: Sequence[ClaimCheck]) -> Comparison | None:
+    """The claims behind the seed article's "$6M vs $100M+", when they are among `checks`."""
     by_model = {c.model.lower(): c for c in checks}
     v3 = by_model.get("deepseek-v3")
     altman = by_model.get("gpt-4")
@@ -448,45 +445,15 @@ def compare(checks: Sequence[ClaimCheck]) -> list[str]:
         None,
     )
     if v3 is None or v3.claim is None or (altman is None and epoch is None):
-        return []
-    code = v3.currency
-    rate = (
-        f" at an assumed {money(v3.gpu_hour_price, code)}/GPU-hour"
-        if v3.gpu_hour_price is not None
-        else ""
-    )
-    lines = [
-        f"DeepSeek-V3, {big_money(v3.claim, code)}: the GPU rental of the final training run only{rate}; "
-        "no research, ablations, hardware, staff or data."
-    ]
-    if altman is not None and altman.claim is not None:
-        lines.append(
-            f"GPT-4, {BOUND_WORDS[altman.bound]} {big_money(altman.claim, code)}: Sam Altman's remark, "
-            "scope unspecified (it may cover far more than a final run); no parts to check."
-        )
-    if epoch is not None and epoch.claim is not None:
-        lines.append(
-            f"GPT-4, Epoch AI's estimate, {big_money(epoch.claim, code)}: the final run only, at cloud "
-            "rental prices; the like-for-like figure."
-        )
-    if altman is not None and altman.claim is not None:
-        lines.append(
-            f'So "{_short(v3.claim, code)} vs {_short(altman.claim, code)}+" sets one run\'s rental '
-            "against a remark about everything: apples to oranges."
-        )
+        return None
+    if altman is not None and altman.claim is None:
+        altman = None
+    if epoch is not None and epoch.claim is None:
+        epoch = None
+    gap = None
     if epoch is not None and epoch.claim is not None and v3.claim:
-        ratio = (epoch.claim / v3.claim).quantize(Decimal("0.1"))
-        lines.append(
-            f"Final run against final run the gap is {ratio}x (Epoch's GPT-4 against DeepSeek-V3), "
-            "and DeepSeek's $2/GPU-hour is its own assumption."
-        )
-    return lines
-
-
-def _short(value: Decimal, currency: str) -> str:
-    if value >= 10**6:
-        return money((value / 10**6).quantize(Decimal(1)), currency).replace(".00", "") + "M"
-    return money(value, currency)
+        gap = epoch.claim / v3.claim
+    return Comparison(deepseek=v3, altman=altman, epoch=epoch, gap=gap)
 
 
 # -- a run that has not happened ------------------------------------------------------------------

@@ -32,6 +32,7 @@ class Catalog:
     fx: FxRates | None = None
     gpus: dict[str, Gpu] = field(default_factory=dict)
     sources: tuple[Source, ...] = ()
+    gpu_sources: tuple[Source, ...] = ()  # the gpus.yaml read, listed by reports that use it
 
     @property
     def models(self) -> list[ModelPrice]:
@@ -71,16 +72,18 @@ class Catalog:
                 chosen[model.ref] = model
         return list(chosen.values())
 
-    def resolve(self, ref: str) -> ModelPrice:
-        """Exactly one model; an ambiguous reference lists its `provider/id` candidates."""
+    def resolve(self, ref: str, at: dt.datetime | None = None) -> ModelPrice:
+        """Exactly one model; an ambiguous reference lists its `provider/id` candidates.
+
+        With `at`, the error also says which candidates have a price then, and names the one to
+        write when exactly one does. It never picks one itself: a reference in a workload file
+        should say what it means, not depend on which twin happens to be priced today.
+        """
         matches = self.match(ref)
         if not matches:
             raise self.unknown(ref)
         if len(matches) > 1:
-            names = ", ".join(sorted(m.ref for m in matches))
-            raise AicostError(
-                f"model {ref!r} is ambiguous: it matches {names}", hint="write it as provider/id"
-            )
+            raise ambiguous(ref, matches, at)
         return matches[0]
 
     def unknown(self, ref: str) -> AicostError:
@@ -97,6 +100,36 @@ def _suggest(text: str, names: Iterable[str], fallback: str | None = None) -> st
     if close:
         return "did you mean " + " or ".join(repr(c) for c in close) + "?"
     return fallback
+
+
+def mentions(model: ModelPrice, text: str | None) -> bool:
+    """`--search`: the model's provider, id, name or an alias contains `text` (case-insensitive)."""
+    if not text:
+        return True
+    haystack = " ".join((model.provider, model.id, model.name, *model.aliases)).lower()
+    return text.lower() in haystack
+
+
+def ambiguous(ref: str, matches: Sequence[ModelPrice], at: dt.datetime | None) -> AicostError:
+    """A reference naming several models: each `provider/id`, priced at `at` or why not."""
+    ordered = sorted(matches, key=lambda m: m.ref)
+    if at is None:
+        names = ", ".join(m.ref for m in ordered)
+        return AicostError(
+            f"model {ref!r} is ambiguous: it matches {names}", hint="write it as provider/id"
+        )
+    priced = [m for m in ordered if m.period_at(at) is not None]
+    when = format_moment(at)
+    names = ", ".join(
+        f"{m.ref} (priced on {when})" if m in priced else short_reason(m, at) for m in ordered
+    )
+    if len(priced) == 1:
+        hint = f"write it as {priced[0].ref}"
+    elif priced:
+        hint = "write it as provider/id: " + " or ".join(m.ref for m in priced)
+    else:
+        hint = f"none has a price on {when}; see --as-of"
+    return AicostError(f"model {ref!r} is ambiguous: it matches {names}", hint=hint)
 
 
 def no_price_message(model: ModelPrice, moment: dt.datetime) -> str:

@@ -30,13 +30,16 @@ class Format(StrEnum):
 
 
 def render_json(report: Report) -> str:
+    fields, _ = _records(report)
     return (
-        json.dumps(to_data(report.envelope()), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        json.dumps(to_data(report.envelope(fields)), sort_keys=True, indent=2, ensure_ascii=False)
+        + "\n"
     )
 
 
 def render_csv(report: Report) -> str:
-    rows = [to_data(r) for r in report.rows]
+    _, records = _records(report)
+    rows = [to_data(r) for r in records]
     out = io.StringIO()
     columns = report.columns or (list(rows[0]) if rows else [])
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
@@ -70,6 +73,19 @@ VIEW_MODULES = {
     "training": "training",
     "training-estimate": "training",
 }
+
+
+# Report kinds whose JSON fields and CSV rows carry sentences: their view module writes them
+# (`RECORDS[kind](report)` -> (JSON fields, CSV rows)); other kinds are dumped as they are.
+RECORD_KINDS = {"training"}
+
+
+def _records(report: Report) -> tuple[dict[str, Any] | None, list[Any]]:
+    if report.kind in RECORD_KINDS:
+        records: Callable[[Report], tuple[dict[str, Any], list[Any]]]
+        records = _views(report.kind).RECORDS[report.kind]
+        return records(report)
+    return None, report.rows
 
 
 def _views(kind: str) -> Any:

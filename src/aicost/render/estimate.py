@@ -26,7 +26,7 @@ from aicost.render.views import (
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from aicost.engine.report import Report
+    from aicost.engine.report import EstimateResult, HistoryResult, ModelsResult, Report
 
 
 def _describe(workload: Workload) -> str:
@@ -57,6 +57,11 @@ def _provider_name(report: Report, provider: str) -> str:
         name = catalog.sheets[provider].name
         return name if name == provider else f"{name} ({provider})"
     return provider
+
+
+def _estimate(report: Report) -> EstimateResult:
+    result: EstimateResult = report.payload
+    return result
 
 
 def _headline(row: EstimateRow) -> Decimal:
@@ -119,9 +124,10 @@ def _sections(
     report: Report,
 ) -> list[tuple[Workload, list[tuple[str, list[EstimateRow]]], list[EstimateRow]]]:
     """Per workload: providers ordered by their cheapest row, rows cheapest first."""
-    rows: list[EstimateRow] = report.fields["rows"]
+    result: EstimateResult = report.payload
+    rows = result.rows
     out = []
-    for workload in report.fields["workloads"]:
+    for workload in result.workloads:
         mine = sorted(
             (r for r in rows if r.workload == workload.name), key=lambda r: (r.per_request, r.model)
         )
@@ -164,8 +170,9 @@ def estimate_table(report: Report) -> RenderableType:
                 parts.append(Text("\n".join(f"  ! {n}" for n in notes), style="yellow"))
         if len(groups) > 1:
             parts.append(_summary_table(groups, workload))
-    if report.extra.get("notes"):
-        count = len(report.extra["notes"])
+    left_out = _estimate(report).notes
+    if left_out:
+        count = len(left_out)
         parts.append(
             Text(
                 f"{count} model(s) have no price at this date and are left out (see stderr)",
@@ -300,7 +307,8 @@ def _model_lines(info: ModelInfo) -> list[list[str]]:
 
 
 def _by_provider(report: Report) -> list[tuple[str, list[ModelInfo]]]:
-    return by_key(report.fields["models"], key=lambda m: m.provider)
+    result: ModelsResult = report.payload
+    return by_key(result.models, key=lambda m: m.provider)
 
 
 def models_table(report: Report) -> RenderableType:
@@ -340,7 +348,8 @@ SHORT = {"input": "in", "cached_input": "cached", "cache_write": "write", "outpu
 
 
 def _history_lines(report: Report) -> tuple[list[str], list[list[str]]]:
-    periods = report.fields["periods"]
+    result: HistoryResult = report.payload
+    periods = result.periods
     tiered = any(len(p.tiers) > 1 for p in periods)
     heads = [
         "From",
@@ -382,9 +391,11 @@ def _history_lines(report: Report) -> tuple[list[str], list[list[str]]]:
 
 
 def _history_title(report: Report) -> tuple[str, str | None]:
-    model: ModelPrice = report.fields["model"]
+    result: HistoryResult = report.payload
+    model: ModelPrice = result.model
     retired = None if model.retired is None else f"retired {format_moment(model.retired)}"
-    return f"{model.ref} · {model.currency} per 1M tokens", retired
+    code = result.periods[0].currency if result.periods else model.currency
+    return f"{model.ref} · {code} per 1M tokens", retired
 
 
 def history_table(report: Report) -> RenderableType:

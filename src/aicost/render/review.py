@@ -19,7 +19,7 @@ from aicost.render.views import (
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from aicost.engine.report import Report
+    from aicost.engine.report import DiffResult, Report, ValidateResult
 
 MARKER = "<!-- aicost-diff -->"
 # GitHub refuses comments over 65,536 characters; leave room for the summary and the notice
@@ -74,8 +74,9 @@ def _style(value: Decimal | None, kind: str = "changed") -> str:
 
 
 def _headline(report: Report) -> str:
-    counts = report.extra["summary"]
-    changes = report.fields["changes"]
+    result: DiffResult = report.payload
+    counts = result.summary
+    changes = result.changes
     providers = len({c.provider for c in changes})
     parts = [
         f"{counts[key]} {label}"
@@ -108,8 +109,9 @@ IMPACT_HEADS = ["Workload", "Model", "Old monthly", "New monthly", "Delta", "Cha
 
 
 def diff_table(report: Report) -> RenderableType:
-    changes: list[Change] = report.fields["changes"]
-    impact: list[Impact] = report.fields["impact"]
+    result: DiffResult = report.payload
+    changes: list[Change] = result.changes
+    impact: list[Impact] = result.impact
     if not changes:
         return NO_CHANGES + "\n"
     parts: list[RenderableType] = []
@@ -154,8 +156,9 @@ def diff_table(report: Report) -> RenderableType:
 
 
 def diff_markdown(report: Report) -> str:
-    changes: list[Change] = report.fields["changes"]
-    impact: list[Impact] = report.fields["impact"]
+    result: DiffResult = report.payload
+    changes: list[Change] = result.changes
+    impact: list[Impact] = result.impact
     head = [MARKER, "### aicost: price sheet changes", ""]
     if not changes:
         return "\n".join([*head, NO_CHANGES]) + "\n"
@@ -215,11 +218,13 @@ def diff_markdown(report: Report) -> str:
 
 def validate_table(report: Report) -> RenderableType:
     # One `path:line:col: severity: message` line each, as compilers and linters print them
-    return "".join(f"{p}\n" for p in report.extra["problems"])
+    result: ValidateResult = report.payload
+    return "".join(f"{p}\n" for p in result.found)
 
 
 def validate_markdown(report: Report) -> str:
-    problems = report.extra["problems"]
+    result: ValidateResult = report.payload
+    problems = result.found
     if not problems:
         return "aicost validate: no problems\n"
     rows = [

@@ -328,6 +328,7 @@ class WorkloadModel(Strict):
     off_peak_share: Share = Decimal(0)
     model: str | None = None
     budget: Amount | None = None
+    budget_currency: Annotated[str, Field(pattern=CURRENCY)] | None = None  # default USD
 
     @model_validator(mode="after")
     def _cache_within_input(self) -> WorkloadModel:

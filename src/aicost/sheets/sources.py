@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -61,13 +62,24 @@ def load_compiled(files: Sequence[tuple[Path, str]]) -> list[cache.Compiled]:
     return [cache.load(path, name, compile_file) for path, name in files]
 
 
-def assemble(loaded: Sequence[Loaded]) -> Catalog:
-    """Build a catalog; a later sheet replaces an earlier one of the same provider slug."""
+def _gpu_source(path: Path, name: str, gpus: Sequence[Gpu]) -> Source:
+    """gpus.yaml as a source: its bytes' digest and the latest date a figure in it was checked."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    dates = [g.checked for g in gpus if g.checked is not None]
+    return Source(name, digest, max(dates) if dates else None)
+
+
+def assemble(loaded: Sequence[Loaded], files: Sequence[tuple[Path, str]] | None = None) -> Catalog:
+    """Build a catalog; a later sheet replaces an earlier one of the same provider slug.
+
+    `files` (parallel to `loaded`) names where each came from, so GPU figures can be cited.
+    """
     sheets: dict[str, PriceSheet] = {}
     fx: FxRates | None = None
     gpus: dict[str, Gpu] = {}
     sources: dict[str, Source] = {}
-    for item in loaded:
+    gpu_sources: dict[str, Source] = {}
+    for index, item in enumerate(loaded):
         if item.sheet is not None:
             sheet = item.sheet
             previous = sheets.get(sheet.provider)
@@ -81,6 +93,9 @@ def assemble(loaded: Sequence[Loaded]) -> Catalog:
         else:
             for gpu in item.gpus:
                 gpus[gpu.key] = gpu
+            if files is not None and item.gpus:
+                path, name = files[index]
+                gpu_sources[name] = _gpu_source(path, name, item.gpus)
     if fx is None or not gpus:
         # Sources without reference sheets still convert currencies and check claims
         defaults = {n: p for p, n in expand(BUNDLED)}
@@ -92,11 +107,14 @@ def assemble(loaded: Sequence[Loaded]) -> Catalog:
                     sources[fx.path] = Source(fx.path, fx.sha256, fx.date)
                 for gpu in extra.gpus:
                     gpus[gpu.key] = gpu
+                if extra.gpus:
+                    gpu_sources[name] = _gpu_source(defaults[name], name, extra.gpus)
     return Catalog(
         sheets=dict(sorted(sheets.items())),
         fx=fx,
         gpus=dict(sorted(gpus.items())),
         sources=tuple(sorted(sources.values(), key=lambda s: s.path)),
+        gpu_sources=tuple(sorted(gpu_sources.values(), key=lambda s: s.path)),
     )
 
 
@@ -104,4 +122,4 @@ def load_catalog(specs: Sequence[str]) -> Catalog:
     files: list[tuple[Path, str]] = []
     for spec in specs:
         files.extend(expand(spec))
-    return assemble(load_compiled(files))
+    return assemble(load_compiled(files), files)

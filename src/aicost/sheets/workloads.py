@@ -32,6 +32,8 @@ def read_workloads(path: str) -> list[Workload]:
             off_peak_share=w.off_peak_share,
             model=w.model,
             budget=w.budget,
+            # a budget is in USD unless the workload names its currency
+            budget_currency=None if w.budget is None else (w.budget_currency or "USD"),
             model_at=doc.where(("workloads", i, "model")) if w.model else None,
         )
         for i, w in enumerate(parsed.workloads)
