@@ -163,11 +163,13 @@ def estimate(
     output_tokens: str | None = None,
     cached_tokens: str | None = None,
     cache_write_tokens: str | None = None,
+    cache_write_1h_tokens: str | None = None,
     reasoning_tokens: str | None = None,
     requests: str | None = None,
     per: str | None = None,
     batch_share: str | None = None,
     off_peak_share: str | None = None,
+    service_tier_share: list[str] | None = None,
     model: list[str] | None = None,
     provider: list[str] | None = None,
     search: str | None = None,
@@ -191,11 +193,13 @@ def estimate(
         "output_tokens": output_tokens,
         "cached_tokens": cached_tokens,
         "cache_write_tokens": cache_write_tokens,
+        "cache_write_1h_tokens": cache_write_1h_tokens,
         "reasoning_tokens": reasoning_tokens,
         "requests": requests,
         "per": per,
         "batch_share": batch_share,
         "off_peak_share": off_peak_share,
+        "service_tier_share": service_tier_share or None,
     }
     given = {k: v for k, v in inline.items() if v is not None}
     if workload_file is not None:

@@ -51,7 +51,15 @@ def estimate(
     ] = None,
     cache_write_tokens: Annotated[
         str | None,
-        typer.Option("--cache-write-tokens", help="Of the input, tokens written to cache."),
+        typer.Option(
+            "--cache-write-tokens", help="Of the input, tokens written to cache (5-minute cache)."
+        ),
+    ] = None,
+    cache_write_1h_tokens: Annotated[
+        str | None,
+        typer.Option(
+            "--cache-write-1h-tokens", help="Of the input, tokens written to a 1-hour cache."
+        ),
     ] = None,
     reasoning_tokens: Annotated[
         str | None, typer.Option("--reasoning-tokens", help="Reasoning tokens (billed as output).")
@@ -67,6 +75,15 @@ def estimate(
         str | None,
         typer.Option(
             "--off-peak-share", help="Share of requests in the cheapest discount window, 0..1."
+        ),
+    ] = None,
+    service_tier_share: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--service-tier-share",
+            help="NAME=SHARE: share of requests sent through a service tier (batch, flex, "
+            "priority), 0..1; repeatable.",
+            metavar="NAME=SHARE",
         ),
     ] = None,
     model: ModelOpt = None,

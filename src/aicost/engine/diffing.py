@@ -17,11 +17,20 @@ from aicost.engine.estimate import conversion_pair
 from aicost.engine.pricing import Workload, price_workload
 from aicost.model.catalog import Catalog
 from aicost.model.errors import AicostError
-from aicost.model.prices import DAYS, ModelPrice, Period, PriceSheet, Rates, TrainingClaim, Window
+from aicost.model.prices import (
+    DAYS,
+    ModelPrice,
+    Period,
+    PriceSheet,
+    Rates,
+    ServiceTier,
+    TrainingClaim,
+    Window,
+)
 from aicost.model.quantity import format_moment
 
 Value = Decimal | str | None
-RATE_FIELDS = ("input", "cached_input", "cache_write", "output")
+RATE_FIELDS = ("input", "cached_input", "cache_write", "cache_write_1h", "output")
 # Fields whose change moves what a request costs: the ones `--fail-on increase|decrease` gates on.
 PRICE_FIELDS = frozenset({*RATE_FIELDS, "multiplier", "batch_multiplier"})
 MONEY_FIELDS = frozenset({*RATE_FIELDS, "claim", "gpu_hour_price"})
@@ -210,6 +219,27 @@ class _Differ:
             self.field(
                 model, prefix + "batch_multiplier", old.batch_multiplier, new.batch_multiplier
             )
+        self.service_tiers(model, prefix, old, new)
+
+    def service_tiers(self, model: str, prefix: str, old: Period, new: Period) -> None:
+        """Service tiers other than a `batch_multiplier` (that one is compared above)."""
+        before = {t.name: t for t in old.service_tiers}
+        after = {t.name: t for t in new.service_tiers}
+        for name in sorted(before.keys() | after.keys()):
+            place = f"{prefix}service_tiers.{name}"
+            a, b = before.get(name), after.get(name)
+            if a is None and b is not None:
+                self.entry(model, place, "added", None, _service_text(b))
+            elif b is None and a is not None:
+                self.entry(model, place, "removed", _service_text(a), None)
+            elif a is None or b is None:
+                continue
+            elif a.multiplier is not None and b.multiplier is not None:
+                self.field(model, f"{place}.multiplier", a.multiplier, b.multiplier)
+            elif a.tiers is not None and b.tiers is not None:
+                self.tiers(model, place + ".", a.tiers, b.tiers)
+            else:
+                self.field(model, place, _service_text(a), _service_text(b))
 
     def model(
         self, old: ModelPrice, new: ModelPrice, sheets: tuple[PriceSheet, PriceSheet]
@@ -282,6 +312,13 @@ def _hours(window: Window) -> str:
     )
 
 
+def _service_text(tier: ServiceTier) -> str:
+    if tier.multiplier is not None:
+        return f"x{tier.multiplier}"
+    assert tier.tiers is not None
+    return "; ".join(_tier_text(t) for t in tier.tiers)
+
+
 def _tier_text(tier: Rates) -> str:
     bound = "and above" if tier.up_to is None else f"up to {tier.up_to:,}"
     return f"{bound}: input {tier.input}, output {tier.output}"
@@ -341,7 +378,8 @@ def _monthly(
     if period is None:
         return None
     try:
-        factor = conversion_pair(catalog.fx, model.currency, currency)
+        fx = None if catalog.fx is None else catalog.fx.at(at)
+        factor = conversion_pair(fx, model.currency, currency)
     except AicostError as exc:
         raise AicostError(
             f"cannot price workload {workload.name!r} on {model.ref} in {currency}: {exc.message}",

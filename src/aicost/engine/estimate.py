@@ -24,6 +24,10 @@ class Estimate:
         return any(row.over_budget for row in self.rows)
 
 
+def _fx_at(fx: FxRates | None, at: dt.datetime) -> FxRates | None:
+    return None if fx is None else fx.at(at)
+
+
 def conversion_pair(fx: FxRates | None, source: str, target: str) -> tuple[Decimal, Decimal]:
     """(multiply, divide) turning an amount in `source` into `target` via the fx sheet's base.
 
@@ -122,7 +126,9 @@ def run_estimate(
                 notes[model.ref] = short_reason(model, at)
                 continue
             if model.currency not in factors:
-                factors[model.currency] = conversion_pair(catalog.fx, model.currency, currency)
+                factors[model.currency] = conversion_pair(
+                    _fx_at(catalog.fx, at), model.currency, currency
+                )
             priced.append(
                 price_workload(model, period, workload, factors[model.currency], currency, limit)
             )

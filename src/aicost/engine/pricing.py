@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 
 from aicost.model.errors import Location
-from aicost.model.prices import ModelPrice, Period, Rates
+from aicost.model.prices import ModelPrice, Period, Rates, choose_tier
 
 MILLION = Decimal(1_000_000)
 HOURS_PER_MONTH = Decimal(730)
@@ -32,6 +32,7 @@ class Request:
     cache_write_tokens: int = 0
     output_tokens: int = 0
     reasoning_tokens: int = 0
+    cache_write_1h_tokens: int = 0  # of input, written to a 1-hour cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,8 @@ class Workload:
     per: str = "once"
     batch_share: Decimal = Decimal(0)
     off_peak_share: Decimal = Decimal(0)
+    # shares of the other service tiers (flex, priority), by name; batch is `batch_share`
+    service_tier_shares: tuple[tuple[str, Decimal], ...] = ()
     model: str | None = None
     budget: Decimal | None = None  # monthly where `per` is periodic, else the total
     budget_currency: str | None = None  # the budget's currency (converted to the report's)
@@ -104,11 +107,20 @@ class EstimateRow:
 
 def price_tokens(rates: Rates, request: Request) -> Parts:
     """List price of one request at one tier."""
-    uncached = request.input_tokens - request.cached_tokens - request.cache_write_tokens
+    uncached = (
+        request.input_tokens
+        - request.cached_tokens
+        - request.cache_write_tokens
+        - request.cache_write_1h_tokens
+    )
+    writes = (
+        request.cache_write_tokens * rates.cache_write_rate
+        + request.cache_write_1h_tokens * rates.cache_write_1h_rate
+    )
     return Parts(
         input=uncached * rates.input / MILLION,
         cached=request.cached_tokens * rates.cached_rate / MILLION,
-        cache_write=request.cache_write_tokens * rates.cache_write_rate / MILLION,
+        cache_write=writes / MILLION,
         output=(request.output_tokens + request.reasoning_tokens) * rates.output / MILLION,
     )
 
@@ -136,17 +148,41 @@ def off_peak_parts(period: Period, rates: Rates, request: Request, base: Parts) 
     return best
 
 
+def service_tier_parts(period: Period, name: str, request: Request, listed: Parts) -> Parts | None:
+    """One request's price in service tier `name`, or None where the period has no such tier.
+
+    A multiplier scales the list price (time-of-day windows included); explicit rates replace
+    it, windows and all, at the tier their own bounds choose.
+    """
+    tier = period.service_tier(name)
+    if tier is None:
+        return None
+    if tier.multiplier is not None:
+        return listed.scaled(tier.multiplier)
+    assert tier.tiers is not None
+    return price_tokens(choose_tier(tier.tiers, request.input_tokens)[1], request)
+
+
 def price_request(
     period: Period,
     request: Request,
     batch_share: Decimal = Decimal(0),
     off_peak_share: Decimal = Decimal(0),
+    tier_shares: tuple[tuple[str, Decimal], ...] = (),
 ) -> tuple[int, Parts, list[str]]:
-    """Price one request in a period: (tier index, cost parts, warnings)."""
+    """Price one request in a period: (tier index, cost parts, warnings).
+
+    Off-peak and service tiers are independent shares: a request can be both off-peak and
+    batched. The service tiers' shares split the requests; the rest go at list price.
+    """
     warnings: list[str] = []
     with localcontext() as ctx:
         ctx.prec = 60
         index, rates = period.tier_for(request.input_tokens)
+        if request.cache_write_1h_tokens and rates.cache_write_1h is None:
+            warnings.append(
+                "no 1-hour cache write price; 1-hour writes priced at the 5-minute write rate"
+            )
         parts = price_tokens(rates, request)
         if off_peak_share:
             cheap = off_peak_parts(period, rates, request, parts)
@@ -156,13 +192,20 @@ def price_request(
                 )
             else:
                 parts = parts.scaled(1 - off_peak_share).plus(cheap.scaled(off_peak_share))
-        if batch_share:
-            if period.batch_multiplier is None:
-                warnings.append(
-                    "batch_share given but the model has no batch price; priced at list"
-                )
-            else:
-                parts = parts.scaled(1 - batch_share + batch_share * period.batch_multiplier)
+        shares = [(n, s) for n, s in (("batch", batch_share), *tier_shares) if s]
+        if shares:
+            listed = parts
+            parts = listed.scaled(1 - sum((s for _, s in shares), Decimal(0)))
+            for name, share in shares:
+                priced = service_tier_parts(period, name, request, listed)
+                if priced is None:
+                    warnings.append(
+                        f"{name}_share given but the model has no {name} price; priced at list"
+                        if name == "batch"
+                        else f"{name} share given but the model has no {name} price; priced at list"
+                    )
+                    priced = listed
+                parts = parts.plus(priced.scaled(share))
     return index, parts, warnings
 
 
@@ -190,7 +233,11 @@ def price_workload(
     """Price a workload on a model. `convert` is (multiply, divide) from the sheet's currency."""
     request = workload.request
     index, parts, warnings = price_request(
-        period, request, workload.batch_share, workload.off_peak_share
+        period,
+        request,
+        workload.batch_share,
+        workload.off_peak_share,
+        workload.service_tier_shares,
     )
     size = request.input_tokens + request.output_tokens + request.reasoning_tokens
     if model.context_window is not None and size > model.context_window:

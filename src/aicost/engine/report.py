@@ -95,7 +95,10 @@ class Report:
             "as_of": None if self.as_of is None else format_moment(self.as_of),
         }
         if self.catalog is not None:
+            # the rates in force at the price date: the ones every conversion used
             fx = self.catalog.fx
+            if fx is not None and self.as_of is not None:
+                fx = fx.at(self.as_of)
             out["fx"] = None if fx is None else {"date": fx.date, "rates": fx.rates}
             sources = list(self.catalog.sources)
             if self.uses_gpus:

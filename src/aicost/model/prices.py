@@ -22,6 +22,7 @@ class Rates:
     cache_write: Decimal | None
     output: Decimal
     up_to: int | None = None
+    cache_write_1h: Decimal | None = None  # the 1-hour cache write (Anthropic); schema 1.1
 
     @property
     def cached_rate(self) -> Decimal:
@@ -30,6 +31,32 @@ class Rates:
     @property
     def cache_write_rate(self) -> Decimal:
         return self.input if self.cache_write is None else self.cache_write
+
+    @property
+    def cache_write_1h_rate(self) -> Decimal:
+        """A sheet without a 1-hour rate bills 1-hour writes as 5-minute ones (and says so)."""
+        return self.cache_write_rate if self.cache_write_1h is None else self.cache_write_1h
+
+
+SERVICE_TIERS = ("batch", "flex", "priority")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceTier:
+    """A named alternative to list price (batch, flex, priority): a multiplier on the period's
+    prices, or explicit rates (per tier) that replace them."""
+
+    name: str
+    multiplier: Decimal | None
+    tiers: tuple[Rates, ...] | None = None
+
+
+def choose_tier(tiers: tuple[Rates, ...], prompt_tokens: int) -> tuple[int, Rates]:
+    """The tier a request falls in, chosen by its input tokens (cached ones included)."""
+    for index, tier in enumerate(tiers):
+        if tier.up_to is None or prompt_tokens <= tier.up_to:
+            return index, tier
+    return len(tiers) - 1, tiers[-1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +92,25 @@ class Period:
     tiers: tuple[Rates, ...]
     windows: tuple[Window, ...] = ()
     batch_multiplier: Decimal | None = None
+    service_tiers: tuple[ServiceTier, ...] = ()  # besides batch_multiplier, the shorthand
 
     @property
     def tiered(self) -> bool:
         return len(self.tiers) > 1
+
+    def service_tier(self, name: str) -> ServiceTier | None:
+        """The service tier `name`, `batch_multiplier` read as the batch tier."""
+        for tier in self.service_tiers:
+            if tier.name == name:
+                return tier
+        if name == "batch" and self.batch_multiplier is not None:
+            return ServiceTier("batch", self.batch_multiplier)
+        return None
+
+    def all_service_tiers(self) -> tuple[ServiceTier, ...]:
+        names = {t.name for t in self.service_tiers}
+        extra = () if "batch" in names else tuple(t for t in [self.service_tier("batch")] if t)
+        return tuple(sorted((*self.service_tiers, *extra), key=lambda t: t.name))
 
     def contains(self, moment: dt.datetime) -> bool:
         return (self.since is None or self.since <= moment) and (
@@ -77,10 +119,7 @@ class Period:
 
     def tier_for(self, prompt_tokens: int) -> tuple[int, Rates]:
         """The tier a request falls in, chosen by its input tokens (cached ones included)."""
-        for index, tier in enumerate(self.tiers):
-            if tier.up_to is None or prompt_tokens <= tier.up_to:
-                return index, tier
-        return len(self.tiers) - 1, self.tiers[-1]
+        return choose_tier(self.tiers, prompt_tokens)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,18 +198,40 @@ class PriceSheet:
 
 @dataclass(frozen=True, slots=True)
 class FxRates:
+    """Exchange rates: units of each currency per one unit of `base`. `rates` are those of `date`;
+    `history` holds earlier dated sets (newest first), so an amount priced at an earlier moment is
+    converted at the rate of its own day."""
+
     base: str
     date: dt.date
     source: str | None
     rates: dict[str, Decimal] = field(default_factory=dict)
     path: str = ""
     sha256: str = ""
+    history: tuple[tuple[dt.date, dict[str, Decimal]], ...] = ()
 
     def rate(self, currency: str) -> Decimal | None:
-        """Units of `currency` per one unit of the base currency."""
+        """Units of `currency` per one unit of the base currency, at the newest date."""
         if currency == self.base:
             return Decimal(1)
         return self.rates.get(currency)
+
+    def at(self, moment: dt.datetime | dt.date | None) -> FxRates:
+        """The rates in force at `moment`: the newest set dated on or before it.
+
+        Before the oldest dated set, the oldest set is used (there is nothing older to go by).
+        """
+        if moment is None or not self.history:
+            return self
+        day = moment.date() if isinstance(moment, dt.datetime) else moment
+        if day >= self.date:
+            return self
+        chosen = self.history[-1]
+        for date, rates in self.history:  # newest first
+            if date <= day:
+                chosen = (date, rates)
+                break
+        return FxRates(self.base, chosen[0], self.source, chosen[1], self.path, self.sha256)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from aicost.model.prices import (
     Period,
     PriceSheet,
     Rates,
+    ServiceTier,
     TrainingClaim,
     Window,
 )
@@ -118,7 +119,18 @@ def _real_path(doc: Document, loc: PathKey) -> PathKey:
 def _is_tag(part: str) -> bool:
     # union members and validator names that pydantic inserts into locations
     return (
-        part in {"date", "datetime", "function-after", "function-before", "decimal", "int", "str"}
+        part
+        in {
+            "date",
+            "datetime",
+            "function-after",
+            "function-before",
+            "decimal",
+            "int",
+            "str",
+            "tier-multiplier",
+            "tier-rates",
+        }
         or "[" in part
     )
 
@@ -153,7 +165,15 @@ def load_text(text: str, path: str) -> LoadedFile:
     kind = kind_of(doc)
     if kind == "fx":
         fx = validate_model(schema.FxModel, doc).fx
-        rates = FxRates(fx.base, fx.date, fx.source, dict(sorted(fx.rates.items())), path, digest)
+        rates = FxRates(
+            fx.base,
+            fx.date,
+            fx.source,
+            dict(sorted(fx.rates.items())),
+            path,
+            digest,
+            tuple((h.date, dict(sorted(h.rates.items()))) for h in fx.history),
+        )
         return LoadedFile("fx", fx=rates, document=doc)
     if kind == "gpus":
         gpus = validate_model(schema.GpusModel, doc).gpus
@@ -225,16 +245,30 @@ def build_sheet(raw: schema.SheetModel, doc: Document, digest: str) -> PriceShee
 
 def _rates(spec: schema.RatesModel, up_to: int | None = None) -> Rates:
     assert spec.input is not None and spec.output is not None
-    return Rates(spec.input, spec.cached_input, spec.cache_write, spec.output, up_to)
+    return Rates(
+        spec.input, spec.cached_input, spec.cache_write, spec.output, up_to, spec.cache_write_1h
+    )
 
 
-def _period(
-    spec: schema.PricedModel, since: Any, until: Any, batch_default: Decimal | None
-) -> Period:
+def _tiers(spec: schema.TieredRates) -> tuple[Rates, ...]:
     if spec.tiers is not None:
-        tiers = tuple(_rates(t, t.up_to) for t in spec.tiers)
-    else:
-        tiers = (_rates(spec),)
+        return tuple(_rates(t, t.up_to) for t in spec.tiers)
+    return (_rates(spec),)
+
+
+TierSpecs = dict[str, "Decimal | schema.ServiceTierModel"]
+
+
+def _tier_specs(batch: Decimal | None, tiers: schema.ServiceTiers | None) -> TierSpecs:
+    """One level's service tiers, `batch_multiplier` read as `service_tiers.batch`."""
+    specs: TierSpecs = {str(name): value for name, value in (tiers or {}).items()}
+    if batch is not None:
+        specs["batch"] = batch
+    return specs
+
+
+def _period(spec: schema.PricedModel, since: Any, until: Any, inherited: TierSpecs) -> Period:
+    tiers = _tiers(spec)
     windows = tuple(
         Window(
             name=w.name,
@@ -245,13 +279,23 @@ def _period(
         )
         for w in spec.windows
     )
-    batch = spec.batch_multiplier if spec.batch_multiplier is not None else batch_default
+    # a service tier given here replaces the same tier of the model or the sheet, tier by tier
+    specs = {**inherited, **_tier_specs(spec.batch_multiplier, spec.service_tiers)}
+    batch = specs.get("batch")
+    service = tuple(
+        ServiceTier(name, value, None)
+        if isinstance(value, Decimal)
+        else ServiceTier(name, None, _tiers(value))
+        for name, value in sorted(specs.items())
+        if not (name == "batch" and isinstance(value, Decimal))
+    )
     return Period(
         since=None if since is None else as_moment(since),
         until=None if until is None else as_moment(until),
         tiers=tiers,
         windows=windows,
-        batch_multiplier=batch,
+        batch_multiplier=batch if isinstance(batch, Decimal) else None,
+        service_tiers=service,
     )
 
 
@@ -262,13 +306,17 @@ def _window_rates(window: schema.WindowModel, base: Rates) -> Rates:
         cached_input=base.cached_input if window.cached_input is None else window.cached_input,
         cache_write=base.cache_write if window.cache_write is None else window.cache_write,
         output=base.output if window.output is None else window.output,
+        cache_write_1h=base.cache_write_1h
+        if window.cache_write_1h is None
+        else window.cache_write_1h,
     )
 
 
 def build_model(raw: schema.SheetModel, model_id: str, entry: schema.ModelModel) -> ModelPrice:
-    model_batch = (
-        entry.batch_multiplier if entry.batch_multiplier is not None else raw.batch_multiplier
-    )
+    inherited = {
+        **_tier_specs(raw.batch_multiplier, raw.service_tiers),
+        **_tier_specs(entry.batch_multiplier, entry.service_tiers),
+    }
     periods = []
     history = list(reversed(entry.history))  # oldest first
     start = entry.since
@@ -276,10 +324,10 @@ def build_model(raw: schema.SheetModel, model_id: str, entry: schema.ModelModel)
         since = (
             past.since if past.since is not None else (history[index - 1].until if index else None)
         )
-        periods.append(_period(past, since, past.until, model_batch))
+        periods.append(_period(past, since, past.until, inherited))
     if history:
         start = history[-1].until
-    periods.append(_period(entry, start, None, model_batch))
+    periods.append(_period(entry, start, None, inherited))
     return ModelPrice(
         provider=raw.provider,
         id=model_id,

@@ -13,10 +13,13 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
@@ -88,10 +91,27 @@ class Strict(BaseModel):
 
 
 class RatesModel(Strict):
-    input: Amount | None = None
-    cached_input: Amount | None = None
-    cache_write: Amount | None = None
-    output: Amount | None = None
+    input: Amount | None = Field(default=None, description="uncached input, per 1M tokens")
+    cached_input: Amount | None = Field(
+        default=None, description="input read from cache (a hit); absent = billed as input"
+    )
+    cache_write: Amount | None = Field(
+        default=None,
+        description="input written to cache (the 5-minute cache); absent = billed as input",
+    )
+    cache_write_1h: Amount | None = Field(
+        default=None,
+        description="input written to a 1-hour cache (Anthropic); absent = billed as cache_write",
+    )
+    output: Amount | None = Field(
+        default=None, description="output; reasoning tokens bill as output"
+    )
+
+    def rate_fields(self) -> list[str]:
+        return [k for k in RATE_KEYS if getattr(self, k) is not None]
+
+
+RATE_KEYS = ("input", "cached_input", "cache_write", "cache_write_1h", "output")
 
 
 class TierModel(RatesModel):
@@ -124,9 +144,7 @@ class WindowModel(RatesModel):
 
     @model_validator(mode="after")
     def _one_kind(self) -> WindowModel:
-        explicit = any(
-            v is not None for v in (self.input, self.cached_input, self.cache_write, self.output)
-        )
+        explicit = bool(self.rate_fields())
         if explicit and self.multiplier is not None:
             raise ValueError("give a window either `multiplier` or explicit rates, not both")
         if not explicit and self.multiplier is None:
@@ -141,21 +159,15 @@ class WindowModel(RatesModel):
         return tuple(spans)
 
 
-class PricedModel(RatesModel):
-    """Fields shared by a model's current prices and a history period."""
+class TieredRates(RatesModel):
+    """Flat rates, or `tiers` chosen by the request's input tokens."""
 
     tiers: list[TierModel] | None = None
-    windows: list[WindowModel] = Field(default_factory=list)
-    batch_multiplier: Multiplier | None = None
 
     @model_validator(mode="after")
-    def _flat_or_tiers(self) -> PricedModel:
+    def _flat_or_tiers(self) -> TieredRates:
         if self.tiers is not None:
-            flat = [
-                k
-                for k in ("input", "cached_input", "cache_write", "output")
-                if getattr(self, k) is not None
-            ]
+            flat = self.rate_fields()
             if flat:
                 raise ValueError(
                     f"give either flat rates or `tiers`, not both (remove {', '.join(flat)} or the tiers)"
@@ -185,6 +197,54 @@ class PricedModel(RatesModel):
                 raise ValueError(
                     f"missing {' and '.join(f'`{m}`' for m in missing)} (or give `tiers`)"
                 )
+        return self
+
+
+class ServiceTierModel(TieredRates):
+    """Explicit rates for a service tier; they replace the list prices (windows do not apply)."""
+
+
+ServiceTierName = Literal["batch", "flex", "priority"]
+ServiceTierValue = Annotated[
+    Annotated[Multiplier, Tag("tier-multiplier")] | Annotated[ServiceTierModel, Tag("tier-rates")],
+    Discriminator(
+        lambda v: "tier-rates" if isinstance(v, dict | ServiceTierModel) else "tier-multiplier"
+    ),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "description": "a multiplier on list price"},
+                {"$ref": "#/$defs/ServiceTierModel"},
+            ]
+        }
+    ),
+]
+ServiceTiers = dict[ServiceTierName, ServiceTierValue]
+
+
+def _batch_once(batch: Decimal | None, tiers: ServiceTiers | None) -> None:
+    if batch is not None and tiers is not None and "batch" in tiers:
+        raise ValueError(
+            "give `batch_multiplier` or `service_tiers.batch`, not both (the first is shorthand "
+            "for the second)"
+        )
+
+
+class PricedModel(TieredRates):
+    """Fields shared by a model's current prices and a history period."""
+
+    windows: list[WindowModel] = Field(default_factory=list)
+    batch_multiplier: Multiplier | None = Field(
+        default=None, description="shorthand for service_tiers: {batch: X}"
+    )
+    service_tiers: ServiceTiers | None = Field(
+        default=None,
+        description="batch, flex and priority prices: a multiplier on list price, or explicit rates",
+    )
+
+    @model_validator(mode="after")
+    def _one_batch(self) -> PricedModel:
+        _batch_once(self.batch_multiplier, self.service_tiers)
         return self
 
 
@@ -268,12 +328,18 @@ class SheetModel(Strict):
     currency: Annotated[str, Field(pattern=CURRENCY)]
     source: str | None = None
     checked: dt.date | None = None
-    batch_multiplier: Multiplier | None = None
+    batch_multiplier: Multiplier | None = Field(
+        default=None, description="shorthand for service_tiers: {batch: X}, for every model"
+    )
+    service_tiers: ServiceTiers | None = Field(
+        default=None, description="service tiers of every model, unless a model gives its own"
+    )
     models: dict[str, ModelModel] = Field(default_factory=dict)
     training_claims: list[ClaimModel] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _has_content(self) -> SheetModel:
+        _batch_once(self.batch_multiplier, self.service_tiers)
         if not self.models and not self.training_claims:
             raise ValueError(
                 "a sheet needs `models` (or, for a claims-only sheet, `training_claims`)"
@@ -281,19 +347,43 @@ class SheetModel(Strict):
         return self
 
 
+def _positive_rates(value: dict[str, Decimal]) -> dict[str, Decimal]:
+    for code, rate in value.items():
+        if rate == 0:
+            raise ValueError(f"rate for `{code}` is 0; an exchange rate must be positive")
+    return value
+
+
+FxTable = Annotated[
+    dict[Annotated[str, Field(pattern=CURRENCY)], Amount], AfterValidator(_positive_rates)
+]
+
+
+class FxPeriodModel(Strict):
+    date: dt.date = Field(description="the day these rates are from; they hold until the next set")
+    rates: FxTable
+
+
 class FxBody(Strict):
     base: Annotated[str, Field(pattern=CURRENCY)]
-    date: dt.date
+    date: dt.date = Field(description="the day of `rates`, the newest set")
     source: str | None = None
-    rates: dict[Annotated[str, Field(pattern=CURRENCY)], Amount]
+    rates: FxTable
+    history: list[FxPeriodModel] = Field(
+        default_factory=list, description="earlier dated rates, newest first"
+    )
 
-    @field_validator("rates")
-    @classmethod
-    def _positive(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
-        for code, rate in value.items():
-            if rate == 0:
-                raise ValueError(f"rate for `{code}` is 0; an exchange rate must be positive")
-        return value
+    @model_validator(mode="after")
+    def _history_order(self) -> FxBody:
+        previous = self.date
+        for index, entry in enumerate(self.history):
+            if entry.date >= previous:
+                raise ValueError(
+                    f"history[{index}].date {entry.date} is not before {previous}; list dated "
+                    "rates newest first, all before `date`"
+                )
+            previous = entry.date
+        return self
 
 
 class FxModel(Strict):
@@ -322,21 +412,40 @@ class WorkloadModel(Strict):
     input_tokens: Count = 0
     cached_tokens: Count = 0
     cache_write_tokens: Count = 0
+    cache_write_1h_tokens: Count = 0
     output_tokens: Count = 0
     reasoning_tokens: Count = 0
     batch_share: Share = Decimal(0)
     off_peak_share: Share = Decimal(0)
+    service_tier_shares: dict[ServiceTierName, Share] = Field(default_factory=dict)
     model: str | None = None
     budget: Amount | None = None
     budget_currency: Annotated[str, Field(pattern=CURRENCY)] | None = None  # default USD
 
     @model_validator(mode="after")
     def _cache_within_input(self) -> WorkloadModel:
-        if self.cached_tokens + self.cache_write_tokens > self.input_tokens:
+        parts = self.cached_tokens + self.cache_write_tokens + self.cache_write_1h_tokens
+        if parts > self.input_tokens:
             raise ValueError(
                 f"`cached_tokens` ({self.cached_tokens}) + `cache_write_tokens` ({self.cache_write_tokens}) "
+                f"+ `cache_write_1h_tokens` ({self.cache_write_1h_tokens}) "
                 f"exceed `input_tokens` ({self.input_tokens}); they count part of the input, so raise "
                 "`input_tokens` or lower them"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _shares_within_one(self) -> WorkloadModel:
+        if self.batch_share and "batch" in self.service_tier_shares:
+            raise ValueError(
+                "give `batch_share` or `service_tier_shares.batch`, not both (the first is "
+                "shorthand for the second)"
+            )
+        total = self.batch_share + sum(self.service_tier_shares.values(), Decimal(0))
+        if total > 1:
+            raise ValueError(
+                f"service tier shares add up to {total}; a request goes through one tier, so "
+                "they may add up to 1 at most"
             )
         return self
 
@@ -365,6 +474,8 @@ KNOWN_KEYS = sorted(
         for cls in (
             TierModel,
             WindowModel,
+            ServiceTierModel,
+            FxPeriodModel,
             PeriodModel,
             ModelModel,
             ClaimModel,
