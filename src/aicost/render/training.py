@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 from aicost.engine.training import ClaimCheck, RunEstimate, big_money, count_text
 from aicost.render.money import money
+from aicost.render.text import Md, md, plain
 from aicost.render.views import (
     add_columns,
     by_key,
@@ -124,10 +125,11 @@ def training_table(report: Report) -> RenderableType:
             CLAIM_HEADS,
             numeric=["Amount", "FLOP", "MFU"],
             widths={"Claim": 11, "Covers": 14, "Verdict": 12},
+            names=("Claim", "Covers", "Source"),
         )
         for check, host in zip(checks, hosts, strict=True):
             verdict = Text(check.verdict, style=VERDICT_STYLES.get(check.verdict, ""))
-            verdict.append("\n" + verdict_detail(check), style="dim")
+            verdict.append("\n" + plain(verdict_detail(check)), style="dim")
             out.add_row(
                 escape(check.model),
                 escape(claim_text(check)),
@@ -165,7 +167,7 @@ def training_markdown(report: Report) -> str:
         "Source",
     ]
     for provider, checks in _groups(report):
-        chunks.append(f"**{_provider_name(report, provider)}**\n")
+        chunks.append(f"**{md(_provider_name(report, provider))}**\n")
         body = [
             [
                 c.model,
@@ -174,7 +176,7 @@ def training_markdown(report: Report) -> str:
                 hours_text(c),
                 flop_text(c.flops),
                 mfu_text(c.mfu),
-                f"**{c.verdict}**",
+                Md(f"**{md(c.verdict)}**"),
                 "; ".join(c.reasons),
                 c.source,
             ]
@@ -184,7 +186,7 @@ def training_markdown(report: Report) -> str:
     comparison = report.extra.get("comparison") or ()
     if comparison:
         chunks.append("**What the headline numbers cover**\n")
-        chunks.append("\n".join(f"- {line}" for line in comparison) + "\n")
+        chunks.append("\n".join(f"- {md(line)}" for line in comparison) + "\n")
     return "\n".join(chunks)
 
 
