@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TextIO, TypeVar
 
 from aicost import __version__
 from aicost.model.errors import AicostError
@@ -80,18 +80,36 @@ def emit(report: Report, fmt: Format, no_color: bool) -> None:
     from aicost.render import RENDERERS
 
     rendered = RENDERERS[fmt](report)
-    out = sys.stdout
-    if out is None:
-        fail("cannot write output: stdout is closed")
-    prepare_streams()
+    if isinstance(rendered, str):
+        write_out(rendered)
+        return
+    out = _stdout()
     try:
-        if isinstance(rendered, str):
-            out.write(rendered)
-        else:
-            _print_rich(rendered, no_color)
+        _print_rich(rendered, no_color)
         out.flush()
     except OSError as exc:
         _output_failed(exc)
+
+
+def write_out(text: str) -> None:
+    """Data to stdout, flushed, with the same endings as `emit` when the reader is gone."""
+    out = _stdout()
+    try:
+        out.write(text)
+        out.flush()
+    except OSError as exc:
+        _output_failed(exc)
+
+
+def _stdout() -> TextIO:
+    if sys.stdout is None:
+        fail("cannot write output: stdout is closed")
+    prepare_streams()
+    return sys.stdout
+
+
+def _broken_pipe() -> None:
+    raise BrokenPipeError  # Rich's own handler exits 1, the gate code
 
 
 def _print_rich(rendered: object, no_color: bool) -> None:
@@ -110,6 +128,7 @@ def _print_rich(rendered: object, no_color: bool) -> None:
         color_system="auto" if color else None,
         width=width,
     )
+    console.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]
     console.print(rendered)
 
 
@@ -213,7 +232,7 @@ def exit_with(code: int) -> None:
 
 
 def version() -> int:
-    sys.stdout.write(f"aicost {__version__}\n")
+    write_out(f"aicost {__version__}\n")
     return EXIT_OK
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from aicost.cli.commands import EXIT_GATE, emit, fail, moment, parse_or_fail
+from aicost.cli.commands import EXIT_GATE, emit, fail, moment, parse_or_fail, write_out
 from aicost.cli.options import AsOfOpt, CurrencyOpt, FormatOpt, NoColorOpt
 from aicost.render import Format
 from aicost.render.text import plain
@@ -236,7 +236,7 @@ def schema(
     ] = SchemaKind.sheet,
 ) -> None:
     """Print the JSON Schema of price sheets or workload files."""
-    sys.stdout.write(json_schema(kind.value))
+    write_out(json_schema(kind.value))
 
 
 def json_schema(kind: str) -> str:

@@ -58,8 +58,9 @@ def _md_cell(text: str) -> str:
 
 # -- tables for a terminal ------------------------------------------------------------------------
 
-# A name column narrower than this reads worse than the one-block-per-row layout
-NAME_MIN = 10
+# Names (model ids) longer than this may be folded to fit; shorter ones stay whole, on one line,
+# so they can be read and copied: the one-block-per-row layout is better than a folded id
+NAME_FOLD = 24
 WIDE = 1_000_000  # a width no table reaches: to measure a table's natural width
 
 
@@ -147,7 +148,7 @@ class FitTable:
             if col.numeric:
                 need = max(max((cell_len(line) for line in lines), default=1), word)
             elif col.fold:
-                need = min(widest, max(NAME_MIN, *(cell_len(w) for w in col.head.split())))
+                need = min(word, NAME_FOLD)
             else:
                 need = word
             natural.append(widest)
