@@ -187,7 +187,9 @@ class FitTable:
         grid.add_column(no_wrap=True)
         grid.add_column(overflow="fold")
         for (_, style), cells in zip(self.rows, texts, strict=True):
-            grid.add_row(cells[0], style=style)
+            name = cells[0].copy()
+            name.stylize("bold")
+            grid.add_row(name, style=style)
             for col, cell in zip(self.columns[1:], cells[1:], strict=True):
                 if col.optional or not cell.plain.strip():
                     continue
