@@ -181,8 +181,6 @@ Acme AI (acme) · USD
  ────────────────────────────────────────────────────────────────────────────────────────
  acme-night   flat     $0.02000  $0.004000  $0.003200     $0.02720    $827.33  ██
  acme-tiered  >128000   $0.1000   $0.02000   $0.01600      $0.1360  $4,136.67  ██████████
-
-1 model(s) have no price at this date and are left out (see stderr)
 """
 
 
@@ -208,6 +206,7 @@ def test_estimate_table_whole_output(capsys: pytest.CaptureFixture[str]) -> None
     )
     assert code == 0
     assert "left out" in err  # acme-old is retired
+    assert "left out" not in out  # stdout is data only
     lines = [line.rstrip() for line in out.splitlines()]
     expected = [line.rstrip() for line in ESTIMATE_TABLE.splitlines()]
     assert lines[: len(expected)] == expected

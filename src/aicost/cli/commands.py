@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TextIO, TypeVar
 
 from aicost import __version__
 from aicost.model.errors import AicostError
@@ -72,13 +72,47 @@ def check_currency(catalog: Catalog, code: str) -> str:
 
 
 def emit(report: Report, fmt: Format, no_color: bool) -> None:
-    """Render to stdout. Tables go through Rich; everything else is plain text."""
+    """Render to stdout. Tables go through Rich; everything else is plain text.
+
+    A reader that closes the pipe early ends the output quietly and the command goes on to its
+    own exit code; a full disk or a closed stdout is an `error:` line and exit 2.
+    """
     from aicost.render import RENDERERS
 
     rendered = RENDERERS[fmt](report)
     if isinstance(rendered, str):
-        sys.stdout.write(rendered)
+        write_out(rendered)
         return
+    out = _stdout()
+    try:
+        _print_rich(rendered, no_color)
+        out.flush()
+    except OSError as exc:
+        _output_failed(exc)
+
+
+def write_out(text: str) -> None:
+    """Data to stdout, flushed, with the same endings as `emit` when the reader is gone."""
+    out = _stdout()
+    try:
+        out.write(text)
+        out.flush()
+    except OSError as exc:
+        _output_failed(exc)
+
+
+def _stdout() -> TextIO:
+    if sys.stdout is None:
+        fail("cannot write output: stdout is closed")
+    prepare_streams()
+    return sys.stdout
+
+
+def _broken_pipe() -> None:
+    raise BrokenPipeError  # Rich's own handler exits 1, the gate code
+
+
+def _print_rich(rendered: object, no_color: bool) -> None:
     from rich.console import Console
 
     color = not no_color and "NO_COLOR" not in os.environ
@@ -89,16 +123,72 @@ def emit(report: Report, fmt: Format, no_color: bool) -> None:
         file=sys.stdout,
         no_color=not color,
         highlight=False,
+        emoji=False,  # `:smile:` in a model name is text
         soft_wrap=False,
         color_system="auto" if color else None,
         width=width,
     )
+    console.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]
     console.print(rendered)
+
+
+def prepare_streams() -> None:
+    """An output encoding that cannot show a character (`PYTHONIOENCODING=ascii`) shows `?`."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", "") == "strict":
+            reconfigure(errors="replace")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device so what is left in its buffer goes nowhere at exit."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (a test's capture): nothing is flushed at exit
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
+
+
+def _output_failed(exc: OSError) -> None:
+    import errno
+
+    _silence_stdout()
+    if isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE:
+        return  # the reader has what it wanted
+    fail(f"cannot write output: {exc.strerror or exc}")
+
+
+def finish(code: int) -> int:
+    """Flush stdout at the end of a run; the exit code of a failed flush as `emit` would give."""
+    if sys.stdout is None:
+        return code
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        try:
+            _output_failed(exc)
+        except AicostError as error:
+            _say(f"error: {error}")
+            return EXIT_INPUT
+    return code
+
+
+def _say(line: str) -> None:
+    """One line on stderr, whatever the line holds; a closed stderr loses it, nothing more."""
+    from aicost.render.text import plain
+
+    try:
+        if sys.stderr is not None:
+            sys.stderr.write(plain(line) + "\n")
+    except (OSError, ValueError):
+        pass
 
 
 def note(lines: list[str] | tuple[str, ...]) -> None:
     for line in lines:
-        sys.stderr.write(f"note: {line}\n")
+        _say(f"note: {line}")
 
 
 def priced_catalog(
@@ -121,21 +211,23 @@ def listed_catalog(
 
 def guarded(call: Callable[[], int]) -> int:
     """Run a command; bad input is exit 2 with one `error:` line, a bug exit 3 with no traceback."""
+    prepare_streams()
     try:
         return call()
     except AicostError as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        _say(f"error: {exc}")
         return EXIT_INPUT
     except BrokenPipeError:
+        _silence_stdout()
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
         if os.environ.get("AICOST_DEBUG") == "1":
             raise
-        sys.stderr.write(
+        _say(
             f"error: internal error ({type(exc).__name__}: {exc}); please report it with the "
-            "command you ran (set AICOST_DEBUG=1 for the traceback)\n"
+            "command you ran (set AICOST_DEBUG=1 for the traceback)"
         )
         return EXIT_INTERNAL
 
@@ -149,7 +241,7 @@ def exit_with(code: int) -> None:
 
 
 def version() -> int:
-    sys.stdout.write(f"aicost {__version__}\n")
+    write_out(f"aicost {__version__}\n")
     return EXIT_OK
 
 

@@ -26,8 +26,9 @@ def fast_call(argv: list[str]) -> Callable[[], int] | None:
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the CLI and exit with 0 (ok), 1 (gate tripped), 2 (bad input) or 3 (internal error)."""
     code = run(sys.argv[1:] if argv is None else list(argv))
-    sys.stdout.flush()
-    sys.exit(code)
+    from aicost.cli.commands import finish
+
+    sys.exit(finish(code))
 
 
 def run(argv: list[str]) -> int:

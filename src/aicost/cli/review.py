@@ -10,9 +10,10 @@ from typing import Annotated
 
 import typer
 
-from aicost.cli.commands import EXIT_GATE, emit, fail, moment, parse_or_fail
+from aicost.cli.commands import EXIT_GATE, emit, fail, moment, parse_or_fail, write_out
 from aicost.cli.options import AsOfOpt, CurrencyOpt, FormatOpt, NoColorOpt
 from aicost.render import Format
+from aicost.render.text import plain
 
 
 class Gate(StrEnum):
@@ -113,8 +114,7 @@ def diff(
     if step_summary and os.environ.get("GITHUB_STEP_SUMMARY"):
         from aicost.render import RENDERERS
 
-        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as out:
-            out.write(RENDERERS[Format.markdown](report) + "\n")
+        append_summary(os.environ["GITHUB_STEP_SUMMARY"], RENDERERS[Format.markdown](report) + "\n")
     tripped = False
     if exit_code and not result.empty:
         sys.stderr.write(f"diff: {len(result.changes)} change(s)\n")
@@ -125,12 +125,47 @@ def diff(
             above = f" above {limit}%" if limit else ""
             sys.stderr.write(f"fail-on {fail_on.value}: {len(matched)} change(s){above}:\n")
             for change in matched:
-                where = "/".join(p for p in (change.provider, change.model, change.path) if p)
+                where = plain(
+                    "/".join(p for p in (change.provider, change.model, change.path) if p)
+                )
                 pct = "" if change.percent is None else f" ({change.percent:+.1f}%)"
                 sys.stderr.write(f"  {where}: {change.kind}{pct}\n")
             tripped = True
     if tripped:
         raise typer.Exit(EXIT_GATE)
+
+
+def append_summary(path: str, text: str) -> None:
+    """Append to $GITHUB_STEP_SUMMARY: a regular file only (a FIFO would block the run), whole.
+
+    The text is rendered before the file is opened, and written with one call on an O_APPEND
+    descriptor, so a failure leaves no half-written summary of ours.
+    """
+    import stat
+
+    data = text.encode("utf-8", "replace")
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        fail(
+            f"cannot write the step summary {plain(path)}: {exc.strerror or exc}",
+            hint="point GITHUB_STEP_SUMMARY at a writable file or leave out --summary",
+        )
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            fail(
+                f"cannot write the step summary {plain(path)}: not a regular file",
+                hint="point GITHUB_STEP_SUMMARY at a file or leave out --summary",
+            )
+        os.set_blocking(fd, True)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    except OSError as exc:
+        fail(f"cannot write the step summary {plain(path)}: {exc.strerror or exc}")
+    finally:
+        os.close(fd)
 
 
 def validate(
@@ -194,7 +229,7 @@ def schema(
     ] = SchemaKind.sheet,
 ) -> None:
     """Print the JSON Schema of price sheets or workload files."""
-    sys.stdout.write(json_schema(kind.value))
+    write_out(json_schema(kind.value))
 
 
 def json_schema(kind: str) -> str:

@@ -7,14 +7,13 @@ generic table. Only the table path imports rich.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from aicost.render.data import to_data
+from aicost.render.text import csv_line, csv_text, json_text
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -31,36 +30,32 @@ class Format(StrEnum):
 
 def render_json(report: Report) -> str:
     fields, _ = _records(report)
-    return (
-        json.dumps(to_data(report.envelope(fields)), sort_keys=True, indent=2, ensure_ascii=False)
-        + "\n"
+    text = json.dumps(
+        to_data(report.envelope(fields)), sort_keys=True, indent=2, ensure_ascii=False
     )
+    return json_text(text) + "\n"
 
 
 def render_csv(report: Report) -> str:
+    """A header and one record per row; sheet text cannot start a formula or split a record."""
     _, records = _records(report)
     rows = [to_data(r) for r in records]
-    out = io.StringIO()
     columns = report.columns or (list(rows[0]) if rows else [])
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _cell(v) for k, v in row.items()})
-    return out.getvalue()
+    lines = [csv_line([csv_text(c) for c in columns])]
+    lines += [csv_line([csv_text(_cell(row.get(c))) for c in columns]) for row in rows]
+    return "".join(lines)
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list | dict):
-        return (
-            "; ".join(str(v) for v in value)
-            if isinstance(value, list)
-            else json.dumps(value, sort_keys=True)
-        )
-    return value
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return str(value)
 
 
 # Report kind -> the module holding its views (each has `TABLES` and `MARKDOWN` keyed by kind).

@@ -11,6 +11,7 @@ from aicost.engine.pricing import EstimateRow, Workload
 from aicost.model.prices import ModelPrice, Rates
 from aicost.model.quantity import format_moment
 from aicost.render.money import moment, money, percent, tokens
+from aicost.render.text import md, plain
 from aicost.render.views import (
     add_columns,
     bar,
@@ -143,7 +144,7 @@ def estimate_table(report: Report) -> RenderableType:
 
     parts: list[Any] = []
     for workload, groups, mine in _sections(report):
-        parts.append(Text(_describe(workload), style="bold"))
+        parts.append(Text(plain(_describe(workload)), style="bold"))
         if not mine:
             parts.append(Text("  no model priced"))
             continue
@@ -155,11 +156,11 @@ def estimate_table(report: Report) -> RenderableType:
             add_columns(
                 out,
                 [*heads, ""],
-                numeric=heads[1:],
+                numeric=[h for h in heads[1:] if h != "Tier"],
                 widths={"Model": longest([r.model for r in rows])},
+                names=("Model",),
+                optional=("",),
             )
-            if layout.tier:
-                out.columns[1].justify = "left"
             for row in rows:
                 style = "red" if row.over_budget else None
                 cells = [escape(c) for c in layout.cells(row)]
@@ -167,18 +168,9 @@ def estimate_table(report: Report) -> RenderableType:
             parts.append(out)
             notes = _grouped_flags(rows)
             if notes:
-                parts.append(Text("\n".join(f"  ! {n}" for n in notes), style="yellow"))
+                parts.append(Text("\n".join(f"  ! {plain(n)}" for n in notes), style="yellow"))
         if len(groups) > 1:
             parts.append(_summary_table(groups, workload))
-    left_out = _estimate(report).notes
-    if left_out:
-        count = len(left_out)
-        parts.append(
-            Text(
-                f"{count} model(s) have no price at this date and are left out (see stderr)",
-                style="dim",
-            )
-        )
     return group(parts)
 
 
@@ -205,7 +197,12 @@ def _summary_table(groups: list[tuple[str, list[EstimateRow]]], workload: Worklo
         "",
     ]
     add_columns(
-        out, heads, numeric=heads[2:5], widths={"Model": longest([rs[0].model for _, rs in groups])}
+        out,
+        heads,
+        numeric=heads[2:5],
+        widths={"Model": longest([rs[0].model for _, rs in groups])},
+        names=("Provider", "Model"),
+        optional=("",),
     )
     dearest = max(rows[0].per_request for _, rows in groups)
     for row, ratio in _summary_rows(groups):
@@ -224,18 +221,18 @@ def _summary_table(groups: list[tuple[str, list[EstimateRow]]], workload: Worklo
 def estimate_markdown(report: Report) -> str:
     chunks = []
     for workload, groups, mine in _sections(report):
-        chunks.append(f"### {_describe(workload)}\n")
+        chunks.append(f"### {md(_describe(workload))}\n")
         if not mine:
             chunks.append("No model priced.\n")
             continue
         layout = _Layout(mine)
         for provider, rows in groups:
-            chunks.append(f"**{_provider_name(report, provider)}** · {rows[0].currency}\n")
+            chunks.append(f"**{md(_provider_name(report, provider))}** · {rows[0].currency}\n")
             body = [layout.cells(row) for row in rows]
             chunks.append(md_table(layout.headers(workload.per), body, "l" + "r" * 20))
             notes = _grouped_flags(rows)
             if notes:
-                chunks.append("\n".join(f"- ⚠️ {n}" for n in notes) + "\n")
+                chunks.append("\n".join(f"- ⚠️ {md(n)}" for n in notes) + "\n")
         if len(groups) > 1:
             heads = [
                 "Provider",
@@ -321,7 +318,11 @@ def models_table(report: Report) -> RenderableType:
             MODEL_HEADS, [line for info in infos for line in _model_lines(info)]
         )
         add_columns(
-            out, heads, numeric=MODEL_HEADS[1:7], widths={"Model": longest([i.id for i in infos])}
+            out,
+            heads,
+            numeric=MODEL_HEADS[1:7],
+            widths={"Model": longest([i.id for i in infos])},
+            names=("Model",),
         )
         for line in lines:
             out.add_row(*(escape(c) for c in line))
@@ -333,7 +334,7 @@ def models_markdown(report: Report) -> str:
     chunks = []
     for provider, infos in _by_provider(report):
         chunks.append(
-            f"**{_provider_name(report, provider)}** · {infos[0].currency} per 1M tokens\n"
+            f"**{md(_provider_name(report, provider))}** · {infos[0].currency} per 1M tokens\n"
         )
         heads, body = drop_empty(
             MODEL_HEADS, [line for info in infos for line in _model_lines(info)]
@@ -412,7 +413,7 @@ def history_table(report: Report) -> RenderableType:
     )
     for line in lines:
         out.add_row(*(escape(c) for c in line))
-    return group([out, Text(retired, style="yellow")]) if retired else out
+    return group([out, Text(plain(retired), style="yellow")]) if retired else out
 
 
 def history_markdown(report: Report) -> str:
@@ -421,8 +422,8 @@ def history_markdown(report: Report) -> str:
     align = "".join(
         "r" if h in ("Input", "Cached", "Cache write", "Output") else "l" for h in heads
     )
-    text = f"**{title}**\n\n" + md_table(heads, lines, align)
-    return text + (f"\n{retired.capitalize()}.\n" if retired else "")
+    text = f"**{md(title)}**\n\n" + md_table(heads, lines, align)
+    return text + (f"\n{md(retired.capitalize())}.\n" if retired else "")
 
 
 TABLES = {"estimate": estimate_table, "models": models_table, "history": history_table}

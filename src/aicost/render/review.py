@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from aicost.engine.diffing import MONEY_FIELDS, Change, Impact, iter_providers
 from aicost.model.quantity import exact
 from aicost.render.money import money, percent
+from aicost.render.text import plain
 from aicost.render.views import (
     add_columns,
     escape,
@@ -124,7 +125,10 @@ def diff_table(report: Report) -> RenderableType:
         )
         out = new_table(escape(title))
         add_columns(
-            out, ["Model", "Field", "Old -> new", "Delta", "Change"], numeric=("Delta", "Change")
+            out,
+            ["Model", "Field", "Old -> new", "Delta", "Change"],
+            numeric=("Delta", "Change"),
+            names=("Model", "Field"),
         )
         for change in rows:
             style = _style(
@@ -142,7 +146,7 @@ def diff_table(report: Report) -> RenderableType:
         parts.append(out)
     if impact:
         out = new_table("Workload impact (monthly)")
-        add_columns(out, IMPACT_HEADS, numeric=IMPACT_HEADS[2:])
+        add_columns(out, IMPACT_HEADS, numeric=IMPACT_HEADS[2:], names=IMPACT_HEADS[:2])
         for row in impact:
             style = (
                 _style(row.delta)
@@ -217,9 +221,10 @@ def diff_markdown(report: Report) -> str:
 
 
 def validate_table(report: Report) -> RenderableType:
-    # One `path:line:col: severity: message` line each, as compilers and linters print them
+    # One `path:line:col: severity: message` line each, as compilers and linters print them; a
+    # file name from a git tree cannot start a line of its own
     result: ValidateResult = report.payload
-    return "".join(f"{p}\n" for p in result.found)
+    return "".join(f"{plain(str(p))}\n" for p in result.found)
 
 
 def validate_markdown(report: Report) -> str:

@@ -22,6 +22,7 @@ from aicost.engine.training import (
 )
 from aicost.render.data import to_data
 from aicost.render.money import money, percent
+from aicost.render.text import Md, md, plain
 from aicost.render.views import (
     add_columns,
     by_key,
@@ -391,10 +392,11 @@ def training_table(report: Report) -> RenderableType:
             CLAIM_HEADS,
             numeric=["Amount", "FLOP", "MFU"],
             widths={"Claim": 11, "Covers": 14, "Verdict": 12},
+            names=("Claim", "Covers", "Source"),
         )
         for check, host in zip(checks, hosts, strict=True):
             verdict = Text(check.verdict, style=VERDICT_STYLES.get(check.verdict, ""))
-            verdict.append("\n" + verdict_detail(check), style="dim")
+            verdict.append("\n" + plain(verdict_detail(check)), style="dim")
             out.add_row(
                 escape(check.model),
                 escape(claim_text(check)),
@@ -432,7 +434,7 @@ def training_markdown(report: Report) -> str:
         "Source",
     ]
     for provider, checks in _groups(report):
-        chunks.append(f"**{_provider_name(report, provider)}**\n")
+        chunks.append(f"**{md(_provider_name(report, provider))}**\n")
         body = [
             [
                 c.model,
@@ -441,7 +443,7 @@ def training_markdown(report: Report) -> str:
                 hours_text(c),
                 flop_text(c.flops),
                 mfu_text(c.mfu),
-                f"**{c.verdict}**",
+                Md(f"**{md(c.verdict)}**"),
                 "; ".join(reasons(c)),
                 c.source,
             ]
@@ -451,7 +453,7 @@ def training_markdown(report: Report) -> str:
     comparison = _comparison(report)
     if comparison:
         chunks.append("**What the headline numbers cover**\n")
-        chunks.append("\n".join(f"- {line}" for line in comparison) + "\n")
+        chunks.append("\n".join(f"- {md(line)}" for line in comparison) + "\n")
     return "\n".join(chunks)
 
 
