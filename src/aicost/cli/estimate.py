@@ -57,7 +57,10 @@ def estimate(
     model: ModelOpt = None,
     provider: ProviderOpt = None,
     top: Annotated[
-        int | None, typer.Option("--top", help="Only the N cheapest models per workload.", min=1)
+        str | None,
+        typer.Option(
+            "--top", help="Only the N cheapest models per workload (1 to 10,000).", metavar="N"
+        ),
     ] = None,
     budget: Annotated[
         str | None,

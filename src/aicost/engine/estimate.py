@@ -10,6 +10,7 @@ from decimal import Decimal
 from aicost.engine.pricing import EstimateRow, Workload, price_workload
 from aicost.model.catalog import Catalog, no_price_message, short_reason
 from aicost.model.errors import AicostError
+from aicost.model.limits import in_money_context
 from aicost.model.prices import FxRates, ModelPrice
 
 
@@ -49,6 +50,7 @@ def conversion_pair(fx: FxRates | None, source: str, target: str) -> tuple[Decim
     return to_rate, from_rate
 
 
+@in_money_context
 def run_estimate(
     catalog: Catalog,
     workloads: Sequence[Workload],

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from aicost.model.catalog import Catalog, no_price_message
+from aicost.model.limits import in_money_context, money_context
 from aicost.model.prices import DAYS, ModelPrice, Period, Rates, Window
 
 
@@ -95,6 +96,7 @@ def model_info(model: ModelPrice, period: Period) -> ModelInfo:
     )
 
 
+@in_money_context
 def list_models(
     catalog: Catalog,
     at: dt.datetime,
@@ -156,11 +158,11 @@ def _percent(old: Decimal | None, new: Decimal | None) -> Decimal | None:
         return None
     if old == 0:
         return None
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with money_context():
         return (new - old) / old * 100
 
 
+@in_money_context
 def price_history(catalog: Catalog, ref: str) -> tuple[ModelPrice, list[PeriodInfo]]:
     """Every price period of one model, oldest first, with the change from the one before."""
     model = catalog.resolve(ref)
