@@ -26,7 +26,7 @@ BROKEN: dict[str, tuple[int | None, tuple[str, ...]]] = {
     "duplicate_key.yaml": (6, ("duplicate key 'input'", "first defined on line 5")),
     "dollar_amount.yaml": (5, ("'$0.14'", "expected a number", "without quotes or symbols")),
     "text_price.yaml": (5, ("'cheap'", "expected a number")),
-    "negative_price.yaml": (6, ("non-negative", "-1")),
+    "negative_price.yaml": (6, ("`output` must be from 0 to", "not -1")),
     "nan_price.yaml": (5, ("finite number", ".nan")),
     "bool_price.yaml": (6, ("expected a non-negative number", "got true")),
     "python_tag.yaml": (5, ("python/object/apply", "not allowed")),
@@ -70,12 +70,12 @@ BROKEN: dict[str, tuple[int | None, tuple[str, ...]]] = {
 # workload file -> (line, substrings)
 WORKLOADS: dict[str, tuple[int | None, tuple[str, ...]]] = {
     "cached_above_input.yaml": (4, ("`cached_tokens` (1500)", "exceed `input_tokens` (1000)")),
-    "share_above_one.yaml": (5, ("batch_share", "less than or equal to 1")),
+    "share_above_one.yaml": (5, ("`batch_share` must be from 0 to 1", "not 1.5")),
     "unknown_per.yaml": (4, ("per", "'once', 'hour', 'day' or 'month'")),
     "fractional_tokens.yaml": (3, ("'1.5'", "not a whole number")),
     "duplicate_names.yaml": (5, ("'chat' is used twice",)),
     "unknown_key.yaml": (4, ("unknown key 'ouptut_tokens'", "did you mean 'output_tokens'")),
-    "negative_requests.yaml": (3, ("must not be negative",)),
+    "negative_requests.yaml": (3, ("`requests` must be from 0 to",)),
     "no_workloads_key.yaml": (1, ("top-level `workloads:`",)),
     "ambiguous_model.yaml": (
         5,
@@ -156,7 +156,7 @@ def test_not_utf8_is_refused_at_its_place(run: Run, tmp_path: Path) -> None:
 def test_messages_say_what_to_fix(run: Run) -> None:
     """A few representative cases, checked whole: place, problem and the fix."""
     cases = {
-        "unknown_key.yaml": ":5:5: unknown key 'inptu'; did you mean 'input'?",
+        "unknown_key.yaml": ":5:5: unknown key 'inptu' in a model; did you mean 'input'?",
         "dollar_amount.yaml": (
             ":5:5: expected a number, got the text '$0.14'; write it without quotes or symbols"
         ),
@@ -179,7 +179,7 @@ AMBIGUOUS = str(WORKLOADS_DIR / "ambiguous_model.yaml")
 
 # argv after `estimate` -> substrings of the error line
 BAD_FLAGS: list[tuple[list[str], tuple[str, ...]]] = [
-    (["-i", "-5", "-o", "1"], ("--input-tokens", "must not be negative")),
+    (["-i", "-5", "-o", "1"], ("--input-tokens must be from 0 to", "not -5")),
     (["-i", "1.5", "-o", "1"], ("--input-tokens '1.5'", "not a whole number")),
     (["-i", "abc", "-o", "1"], ("--input-tokens 'abc'", "1.5k")),
     (
@@ -209,10 +209,10 @@ BAD_FLAGS: list[tuple[list[str], tuple[str, ...]]] = [
         ["-i", "100", "--cached-tokens", "200", "-o", "1"],
         ("--cached-tokens (200)", "--input-tokens (100)"),
     ),
-    (["-i", "1k", "-o", "1k", "--batch-share", "1.5"], ("--batch-share must be between 0 and 1",)),
+    (["-i", "1k", "-o", "1k", "--batch-share", "1.5"], ("--batch-share must be from 0 to 1",)),
     (
         ["-i", "1k", "-o", "1k", "--off-peak-share", "-0.1"],
-        ("--off-peak-share must be between 0 and 1",),
+        ("--off-peak-share must be from 0 to 1",),
     ),
     (["-i", "1k", "-o", "1k", "-f", "xml"], ("'xml' is not one of", "'json'")),
     (
@@ -235,7 +235,7 @@ BAD_FLAGS: list[tuple[list[str], tuple[str, ...]]] = [
         ["-i", "1k", "-o", "1k", "--as-of", "2025-13-01"],
         ("--as-of '2025-13-01' is not a date", "YYYY-MM-DD"),
     ),
-    (["-i", "1k", "-o", "1k", "--budget", "-5"], ("--budget must be a non-negative number",)),
+    (["-i", "1k", "-o", "1k", "--budget", "-5"], ("--budget must be from 0 to",)),
     (["-i", "1k", "-o", "1k", "--top", "0"], ("--top",)),
     (["-i", "1k", "-o", "1k", "--frobnicate"], ("--frobnicate",)),
 ]

@@ -45,7 +45,9 @@ def test_sheet_schema_covers_every_kind(run: Run) -> None:
     }
     assert {k: v for k, v in defs["TierModel"]["properties"]["input"].items() if k != "title"} == {
         "minimum": 0,
+        "maximum": 1_000_000_000,
         "type": "number",
+        "description": "Price per million input tokens at this tier.",
     }
 
 

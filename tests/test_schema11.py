@@ -195,7 +195,7 @@ def test_bad_workload_shares(run: Run, tmp_path: Path, text: str, message: str) 
     [
         (["--service-tier-share", "flex"], "write NAME=SHARE"),
         (["--service-tier-share", "turbo=0.5"], "write NAME=SHARE"),
-        (["--service-tier-share", "flex=2"], "between 0 and 1"),
+        (["--service-tier-share", "flex=2"], "must be from 0 to 1"),
         (["--service-tier-share", "flex=0.5", "--service-tier-share", "flex=0.1"], "twice"),
         (["--service-tier-share", "batch=0.5", "--batch-share", "0.5"], "not both"),
         (["--service-tier-share", "flex=0.7", "--batch-share", "0.5"], "add up to 1.2"),

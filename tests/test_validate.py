@@ -30,8 +30,8 @@ def test_three_independent_errors_in_one_run(run: Run) -> None:
     assert code == 1
     assert lines(out) == [
         f"{name}:5:1: error: `checked` 2099-01-01 is in the future (today is {dt.datetime.now(dt.UTC).date()})",
-        f"{name}:9:5: error: unknown key 'outptu'; did you mean 'output'?",
-        f"{name}:11:5: error: expected a non-negative number, got -1",
+        f"{name}:9:5: error: unknown key 'outptu' in a model; did you mean 'output'?",
+        f"{name}:11:5: error: `input` must be from 0 to 1,000,000,000 (a price per million tokens), not -1",
         f"{name}:15:5: warning: cached_input 2.00 is above input 1.00; cache hits usually cost less",
     ]
     assert err == "validate: 1 file(s), 3 error(s), 1 warning(s)\n"

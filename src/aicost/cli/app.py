@@ -73,6 +73,30 @@ def parse_and_run(args: list[str]) -> int:
         if type(exc).__name__ == "NoArgsIsHelpError" and context is not None:
             sys.stdout.write(context.get_help() + "\n")
             return EXIT_OK
+        if type(exc).__name__ == "NoSuchOption" and context is not None:
+            message = unknown_option(getattr(exc, "option_name", ""), context)
         hint = f" (see `{context.command_path} --help`)" if context is not None else ""
         sys.stderr.write(f"error: {message}{hint}\n")
         return EXIT_INPUT
+
+
+def unknown_option(name: str, context: typer.Context) -> str:
+    """`No such option` with a suggestion only where one is close (compared without the dashes),
+    or the command that does have the option."""
+    import difflib
+
+    own = [n for p in context.command.params for n in (*p.opts, *p.secondary_opts)]
+    bare = {n.lstrip("-"): n for n in own if n.startswith("--")}
+    close = difflib.get_close_matches(name.lstrip("-"), list(bare), n=1, cutoff=0.75)
+    message = f"no such option: {name}"
+    if close:
+        return f"{message}; did you mean {bare[close[0]]}?"
+    root = context.find_root().command
+    holders = [
+        f"aicost {cmd_name}"
+        for cmd_name, cmd in getattr(root, "commands", {}).items()
+        if any(name in p.opts for p in cmd.params)
+    ]
+    if holders:
+        message += f"; it is an option of `{'`, `'.join(sorted(holders))}`"
+    return message

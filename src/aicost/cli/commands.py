@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
 from aicost import __version__
 from aicost.model.errors import AicostError
@@ -34,7 +34,7 @@ def fail(message: str, hint: str | None = None) -> NoReturn:
 T = TypeVar("T")
 
 
-def parse_or_fail(func: Callable[..., T], text: str, *args: str) -> T:
+def parse_or_fail(func: Callable[..., T], text: str | int, *args: Any) -> T:
     try:
         return func(text, *args)
     except ValueError as exc:
@@ -265,7 +265,7 @@ def estimate(
     model: list[str] | None = None,
     provider: list[str] | None = None,
     search: str | None = None,
-    top: int | None = None,
+    top: str | int | None = None,
     budget: str | None = None,
     compare: bool = False,
     fmt: Format = Format.table,
@@ -277,7 +277,8 @@ def estimate(
     """Price a workload (inline flags or a workload file) on every selected model."""
     from aicost.engine.estimate import run_estimate
     from aicost.engine.report import EstimateResult, Report
-    from aicost.model.quantity import format_moment, parse_amount
+    from aicost.model.limits import TOP
+    from aicost.model.quantity import format_moment, parse_amount, parse_whole
     from aicost.sheets.workloads import inline_workload, read_workloads
 
     inline = {
@@ -307,6 +308,7 @@ def estimate(
             )
         workloads = [inline_workload(given)]
     limit = None if budget is None else parse_or_fail(parse_amount, budget, "--budget")
+    most = None if top is None else parse_or_fail(parse_whole, top, "--top", TOP)
     at, catalog, code = priced_catalog(prices, currency, as_of)
     result = run_estimate(
         catalog,
@@ -315,7 +317,7 @@ def estimate(
         currency=code,
         models=model or (),
         providers=provider or (),
-        top=top,
+        top=most,
         budget=limit,
         compare=compare,
         search=search,

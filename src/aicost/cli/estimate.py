@@ -90,7 +90,10 @@ def estimate(
     provider: ProviderOpt = None,
     search: SearchOpt = None,
     top: Annotated[
-        int | None, typer.Option("--top", help="Only the N cheapest models per workload.", min=1)
+        str | None,
+        typer.Option(
+            "--top", help="Only the N cheapest models per workload (1 to 10,000).", metavar="N"
+        ),
     ] = None,
     budget: Annotated[
         str | None,

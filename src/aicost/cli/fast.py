@@ -35,7 +35,7 @@ class Option:
 def _options(*rows: tuple[tuple[str, ...], str, Any]) -> dict[str, Option]:
     table: dict[str, Option] = {}
     for names, param, kind in rows:
-        option = Option(param, kind, 1 if param == "top" else None, kind is not Format)
+        option = Option(param, kind, None, kind is not Format)
         for name in names:
             table[name] = option
     return table
@@ -65,7 +65,7 @@ OPTIONS: dict[str, dict[str, Option]] = {
         (("--model", "-m"), "model", list),
         (("--provider", "-p"), "provider", list),
         (("--search",), "search", str),
-        (("--top",), "top", int),
+        (("--top",), "top", str),
         (("--budget",), "budget", str),
         (("--compare",), "compare", bool),
         *_SHARED,
@@ -85,8 +85,8 @@ def _value(option: Option, text: str) -> Any:
     if kind is str or kind is list:
         return text
     if kind is int:
-        if not (text.isascii() and text.isdigit()):
-            raise LookupError(text)
+        if not (text.isascii() and text.isdigit()) or len(text) > 18:
+            raise LookupError(text)  # Typer reads it, and says what is wrong
         number = int(text)
         if option.minimum is not None and number < option.minimum:
             raise LookupError(text)

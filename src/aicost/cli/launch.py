@@ -34,10 +34,13 @@ def main(argv: list[str] | None = None) -> NoReturn:
 def run(argv: list[str]) -> int:
     """Run one command line and return its exit code; plain ones skip Typer."""
     from aicost.cli.commands import guarded
+    from aicost.model.limits import money_context
 
-    call = fast_call(argv)
-    if call is not None:
-        return guarded(call)
-    from aicost.cli.app import parse_and_run
+    # Renderers round and format amounts too; every number in range fits this context.
+    with money_context():
+        call = fast_call(argv)
+        if call is not None:
+            return guarded(call)
+        from aicost.cli.app import parse_and_run
 
-    return guarded(lambda: parse_and_run(argv))
+        return guarded(lambda: parse_and_run(argv))

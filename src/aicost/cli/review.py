@@ -88,13 +88,18 @@ def diff(
     from aicost.engine.diffing import diff as diff_catalogs
     from aicost.engine.diffing import summary
     from aicost.engine.report import DiffResult, Report
+    from aicost.model.limits import PERCENT
     from aicost.model.quantity import parse_amount
     from aicost.sheets.sources import load_catalog
     from aicost.sheets.workloads import read_workloads
 
     if threshold is not None and fail_on is None:
         fail("--threshold needs --fail-on", hint="e.g. --fail-on increase --threshold 10")
-    limit = parse_or_fail(parse_amount, threshold.rstrip("%"), "--threshold") if threshold else None
+    limit = (
+        parse_or_fail(parse_amount, threshold.rstrip("%"), "--threshold", PERCENT)
+        if threshold
+        else None
+    )
     at = moment(as_of)
     workloads = read_workloads(workload_file) if workload_file else []
     before = load_catalog([old])

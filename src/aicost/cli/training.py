@@ -119,18 +119,13 @@ def estimate_command(
         parse_mfu,
         parse_price,
     )
-    from aicost.model.errors import AicostError
+    from aicost.model import limits
 
-    n_params = parse_count(params, "--params")
-    n_tokens = parse_count(tokens, "--tokens")
+    n_params = parse_count(params, "--params", limits.PARAMS)
+    n_tokens = parse_count(tokens, "--tokens", limits.TRAINING_TOKENS)
     utilisation = parse_mfu(mfu)
     price = None if gpu_price is None else parse_price(gpu_price, "--gpu-price")
-    count = None
-    if gpus is not None:
-        value = parse_count(gpus, "--gpus")
-        if value != value.to_integral_value():
-            raise AicostError(f"--gpus must be a whole number (got {gpus})")
-        count = int(value)
+    count = None if gpus is None else int(parse_count(gpus, "--gpus", limits.GPU_COUNT))
     at, catalog, code = priced_catalog(prices, currency, as_of)
     chip = find_gpu(catalog.gpus, gpu)
     run = estimate_run(

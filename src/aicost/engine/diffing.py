@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from typing import Any
 
 from aicost.engine.estimate import conversion_pair
 from aicost.engine.pricing import Workload, price_workload
 from aicost.model.catalog import Catalog
 from aicost.model.errors import AicostError
+from aicost.model.limits import in_money_context, money_context
 from aicost.model.prices import (
     DAYS,
     ModelPrice,
@@ -116,8 +117,7 @@ class CatalogDiff:
 def percent_change(old: Decimal, new: Decimal) -> Decimal | None:
     if old == 0:
         return None
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with money_context():
         return (new - old) / old * 100
 
 
@@ -344,6 +344,7 @@ def diff_sheets(old: PriceSheet, new: PriceSheet) -> list[Change]:
     return differ.out
 
 
+@in_money_context
 def diff_catalogs(old: Catalog, new: Catalog) -> list[Change]:
     """Every change from `old` to `new`, sorted by provider, then model, in field order."""
     changes: list[Change] = []
@@ -389,6 +390,7 @@ def _monthly(
     return row.monthly if row.monthly is not None else row.total
 
 
+@in_money_context
 def workload_impact(
     old: Catalog,
     new: Catalog,
@@ -428,6 +430,7 @@ def workload_impact(
     return rows
 
 
+@in_money_context
 def diff(
     old: Catalog,
     new: Catalog,

@@ -10,6 +10,7 @@ from decimal import Decimal
 from aicost.engine.pricing import EstimateRow, Workload, price_workload
 from aicost.model.catalog import Catalog, ambiguous, mentions, no_price_message, short_reason
 from aicost.model.errors import AicostError
+from aicost.model.limits import in_money_context
 from aicost.model.prices import FxRates, ModelPrice
 
 
@@ -67,6 +68,7 @@ def workload_budget(fx: FxRates | None, workload: Workload, currency: str) -> De
     return convert(workload.budget, pair)
 
 
+@in_money_context
 def run_estimate(
     catalog: Catalog,
     workloads: Sequence[Workload],

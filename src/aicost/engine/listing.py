@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from aicost.engine.estimate import conversion_pair, convert
 from aicost.model.catalog import Catalog, mentions, no_price_message
+from aicost.model.limits import in_money_context, money_context
 from aicost.model.prices import DAYS, FxRates, ModelPrice, Period, Rates, Window
 
 Pair = tuple[Decimal, Decimal]
@@ -127,6 +128,7 @@ def model_info(
     )
 
 
+@in_money_context
 def list_models(
     catalog: Catalog,
     at: dt.datetime,
@@ -192,11 +194,11 @@ def _percent(old: Decimal | None, new: Decimal | None) -> Decimal | None:
         return None
     if old == 0:
         return None
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with money_context():
         return (new - old) / old * 100
 
 
+@in_money_context
 def price_history(
     catalog: Catalog, ref: str, currency: str | None = None
 ) -> tuple[ModelPrice, list[PeriodInfo]]:

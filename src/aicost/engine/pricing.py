@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from aicost.model.errors import Location
+from aicost.model.limits import in_money_context, money_context
 from aicost.model.prices import ModelPrice, Period, Rates, choose_tier
 
 MILLION = Decimal(1_000_000)
@@ -176,8 +177,7 @@ def price_request(
     batched. The service tiers' shares split the requests; the rest go at list price.
     """
     warnings: list[str] = []
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with money_context():
         index, rates = period.tier_for(request.input_tokens)
         if request.cache_write_1h_tokens and rates.cache_write_1h is None:
             warnings.append(
@@ -211,8 +211,7 @@ def price_request(
 
 def monthly(total: Decimal, per: str) -> Decimal | None:
     """A period's total as a month of 730 hours (daily: x 730 then / 24)."""
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with money_context():
         if per == "hour":
             return total * HOURS_PER_MONTH
         if per == "day":
@@ -222,6 +221,7 @@ def monthly(total: Decimal, per: str) -> Decimal | None:
     return None
 
 
+@in_money_context
 def price_workload(
     model: ModelPrice,
     period: Period,
@@ -244,8 +244,7 @@ def price_workload(
         warnings.append(
             f"{size:,} tokens per request exceed the {model.context_window:,}-token context window"
         )
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with money_context():
         if convert != (Decimal(1), Decimal(1)):
             parts = parts.scaled(*convert)
         per_request = parts.total

@@ -27,8 +27,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from aicost.engine.estimate import conversion_pair
+from aicost.model import limits
 from aicost.model.catalog import Catalog
 from aicost.model.errors import AicostError
+from aicost.model.limits import Range, in_money_context, shorten
 from aicost.model.prices import FxRates, Gpu, TrainingClaim
 
 GPU_CURRENCY = "USD"  # gpus.yaml and --gpu-price
@@ -197,39 +199,44 @@ class RunEstimateResult:
 
 # -- numbers people type --------------------------------------------------------------------------
 
-_SCALE = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
+_SHIFT = {"": 0, "k": 3, "m": 6, "b": 9, "t": 12}
 
 
-def parse_count(text: str, what: str) -> Decimal:
-    """`70e9`, `70B`, `15T`, `1.5k`, `2_000` -> a positive Decimal; zero and negatives fail."""
+def parse_count(text: str, what: str, limit: Range = limits.TRAINING_TOKENS) -> Decimal:
+    """`70e9`, `70B`, `15T`, `1.5k`, `2_000` -> a positive Decimal within `limit`."""
     raw = str(text).strip()
     body = raw.replace("_", "").replace(",", "")
     suffix = body[-1:].lower() if body[-1:].isalpha() else ""
     number = body[:-1] if suffix else body
     example = "write e.g. 70e9, 70B, 15T or 1.5k"
-    if suffix not in _SCALE or not number:
-        raise AicostError(f"{what} {raw!r} is not a number; {example}")
+    if suffix not in _SHIFT or not number:
+        raise AicostError(f"{what} {shorten(raw)!r} is not a number; {example}")
     try:
-        value = Decimal(number) * _SCALE[suffix]
+        value = Decimal(number)
     except InvalidOperation:
-        raise AicostError(f"{what} {raw!r} is not a number; {example}") from None
-    if not value.is_finite() or value <= 0:
-        raise AicostError(f"{what} must be a positive number (got {raw})")
-    return value
+        raise AicostError(f"{what} {shorten(raw)!r} is not a number; {example}") from None
+    if value.is_finite() and value <= 0:
+        raise AicostError(f"{what} must be a positive number (got {shorten(raw)})")
+    try:
+        return limit.check(value, what, raw, _SHIFT[suffix])
+    except ValueError as exc:
+        raise AicostError(str(exc)) from None
 
 
 def parse_mfu(text: str) -> Decimal:
     """A utilisation in (0, 1]; `40%` is read as 0.4."""
     raw = str(text).strip()
+    percent = raw.endswith("%")
     try:
-        value = Decimal(raw[:-1]) / 100 if raw.endswith("%") else Decimal(raw)
+        value = Decimal(raw[:-1] if percent else raw)
     except InvalidOperation:
-        raise AicostError(f"--mfu {raw!r} is not a number; write a fraction such as 0.4") from None
-    if not value.is_finite() or not Decimal(0) < value <= 1:
         raise AicostError(
-            f"--mfu must be above 0 and at most 1 (got {raw}); write e.g. 0.4 for 40%"
-        )
-    return value
+            f"--mfu {shorten(raw)!r} is not a number; write a fraction such as 0.4"
+        ) from None
+    try:
+        return limits.MFU.check(value, "--mfu", raw, -2 if percent else 0)
+    except ValueError as exc:
+        raise AicostError(f"{exc}; write e.g. 0.4 for 40%") from None
 
 
 def parse_price(text: str, what: str) -> Decimal:
@@ -238,11 +245,12 @@ def parse_price(text: str, what: str) -> Decimal:
         value = Decimal(raw.lstrip("$").replace("_", "").replace(",", ""))
     except InvalidOperation:
         raise AicostError(
-            f"{what} {raw!r} is not a price; write e.g. 2.50 (USD per GPU-hour)"
+            f"{what} {shorten(raw)!r} is not a price; write e.g. 2.50 (USD per GPU-hour)"
         ) from None
-    if not value.is_finite() or value < 0:
-        raise AicostError(f"{what} must be a non-negative price (got {raw})")
-    return value
+    try:
+        return limits.GPU_PRICE.check(value, what, raw)
+    except ValueError as exc:
+        raise AicostError(str(exc)) from None
 
 
 def find_gpu(gpus: Mapping[str, Gpu], name: str) -> Gpu:
@@ -270,6 +278,7 @@ def parse_gpu_prices(specs: Sequence[str], gpus: Mapping[str, Gpu]) -> dict[str,
 # -- claims ---------------------------------------------------------------------------------------
 
 
+@in_money_context
 def check_claim(
     claim: TrainingClaim,
     gpus: Mapping[str, Gpu],
@@ -403,6 +412,7 @@ def _cost_holds(bound: str, recomputed: Decimal, amount: Decimal) -> bool:
     return low <= recomputed <= high
 
 
+@in_money_context
 def check_claims(
     catalog: Catalog,
     *,
@@ -435,6 +445,7 @@ def check_claims(
     return ClaimsResult(checks=checks, comparison=compare(checks))
 
 
+@in_money_context
 def compare(checks: Sequence[ClaimCheck]) -> Comparison | None:
     """The claims behind the seed article's "$6M vs $100M+", when they are among `checks`."""
     by_model = {c.model.lower(): c for c in checks}
@@ -459,6 +470,7 @@ def compare(checks: Sequence[ClaimCheck]) -> Comparison | None:
 # -- a run that has not happened ------------------------------------------------------------------
 
 
+@in_money_context
 def estimate_run(
     *,
     params: Decimal,

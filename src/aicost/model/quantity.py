@@ -5,45 +5,40 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-_SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "g": 10**9}
+from aicost.model.limits import (
+    MONEY_AMOUNT,
+    SHARE,
+    TOKENS,
+    Range,
+    check_moment,
+    money_context,
+    shorten,
+)
+
+_SHIFT = {"": 0, "k": 3, "m": 6, "b": 9, "g": 9}
 _PLACES = Decimal(1).scaleb(-12)
+_TOKENS_EXAMPLE = "write e.g. 1500, 1_500, 1.5k, 2M or 1.2B"
 
 
-def parse_tokens(text: str | int, what: str = "token count") -> int:
-    """`1500`, `1_500`, `1.5k`, `2M`, `1.2B` -> int. Anything not a whole non-negative number fails."""
+def parse_tokens(
+    text: str | int | Decimal, what: str = "token count", limit: Range = TOKENS
+) -> int:
+    """`1500`, `1_500`, `1.5k`, `2M`, `1.2B` -> int within `limit`; anything else fails."""
     if isinstance(text, bool):
         raise ValueError(f"{what} must be a number, not {text!r}")
-    if isinstance(text, int):
-        if text < 0:
-            raise ValueError(f"{what} must not be negative (got {text})")
-        return text
-    if isinstance(text, Decimal):
-        return _whole(text, str(text), what)
+    if isinstance(text, int | Decimal):
+        return limit.whole(text, what)
     raw = str(text).strip()
     body = raw.replace("_", "").replace(",", "")
     suffix = body[-1:].lower() if body[-1:].isalpha() else ""
     number = body[: len(body) - len(suffix)] if suffix else body
-    if suffix not in _SUFFIX or not number:
-        raise ValueError(
-            f"{what} {raw!r} is not a number; write e.g. 1500, 1_500, 1.5k, 2M or 1.2B"
-        )
+    if suffix not in _SHIFT or not number:
+        raise ValueError(f"{what} {shorten(raw)!r} is not a number; {_TOKENS_EXAMPLE}")
     try:
-        value = Decimal(number) * _SUFFIX[suffix]
+        value = Decimal(number)
     except InvalidOperation:
-        raise ValueError(
-            f"{what} {raw!r} is not a number; write e.g. 1500, 1_500, 1.5k, 2M or 1.2B"
-        ) from None
-    return _whole(value, raw, what)
-
-
-def _whole(value: Decimal, raw: str, what: str) -> int:
-    if not value.is_finite():
-        raise ValueError(f"{what} {raw!r} is not a number")
-    if value < 0:
-        raise ValueError(f"{what} must not be negative (got {raw})")
-    if value != value.to_integral_value():
-        raise ValueError(f"{what} {raw!r} is not a whole number of tokens")
-    return int(value)
+        raise ValueError(f"{what} {shorten(raw)!r} is not a number; {_TOKENS_EXAMPLE}") from None
+    return limit.whole(value, what, raw, _SHIFT[suffix])
 
 
 def parse_share(text: str | Decimal | int, what: str) -> Decimal:
@@ -51,24 +46,35 @@ def parse_share(text: str | Decimal | int, what: str) -> Decimal:
     if isinstance(text, bool):
         raise ValueError(f"{what} must be a number between 0 and 1, not {text!r}")
     raw = str(text).strip()
+    percent = raw.endswith("%")
     try:
-        value = Decimal(raw[:-1]) / 100 if raw.endswith("%") else Decimal(raw)
+        value = Decimal(raw[:-1] if percent else raw)
     except InvalidOperation:
-        raise ValueError(f"{what} {raw!r} is not a number between 0 and 1") from None
-    if not value.is_finite() or not Decimal(0) <= value <= 1:
-        raise ValueError(f"{what} must be between 0 and 1 (got {raw})")
-    return value
+        raise ValueError(f"{what} {shorten(raw)!r} is not a number between 0 and 1") from None
+    return SHARE.check(value, what, raw, -2 if percent else 0)
 
 
-def parse_amount(text: str, what: str) -> Decimal:
+def parse_amount(text: str, what: str, limit: Range = MONEY_AMOUNT) -> Decimal:
     raw = str(text).strip()
     try:
         value = Decimal(raw.replace("_", "").replace(",", ""))
     except InvalidOperation:
-        raise ValueError(f"{what} {raw!r} is not a number; write e.g. 3000 or 12.50") from None
-    if not value.is_finite() or value < 0:
-        raise ValueError(f"{what} must be a non-negative number (got {raw})")
-    return value
+        raise ValueError(
+            f"{what} {shorten(raw)!r} is not a number; write e.g. 3000 or 12.50"
+        ) from None
+    return limit.check(value, what, raw)
+
+
+def parse_whole(text: str | int, what: str, limit: Range) -> int:
+    """A plain whole number such as `--top 5`, within `limit`."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        return limit.whole(text, what)
+    raw = str(text).strip()
+    try:
+        value = Decimal(raw.replace("_", ""))
+    except InvalidOperation:
+        raise ValueError(f"{what} {shorten(raw)!r} is not a whole number") from None
+    return limit.whole(value, what, raw)
 
 
 def parse_moment(text: str, what: str = "date") -> dt.datetime:
@@ -76,15 +82,16 @@ def parse_moment(text: str, what: str = "date") -> dt.datetime:
     raw = text.strip()
     try:
         if len(raw) == 10:
-            return dt.datetime.combine(dt.date.fromisoformat(raw), dt.time())
-        stamp = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            stamp = dt.datetime.combine(dt.date.fromisoformat(raw), dt.time())
+        else:
+            stamp = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(
-            f"{what} {raw!r} is not a date; write YYYY-MM-DD or YYYY-MM-DDTHH:MMZ"
+            f"{what} {shorten(raw)!r} is not a date; write YYYY-MM-DD or YYYY-MM-DDTHH:MMZ"
         ) from None
-    if stamp.tzinfo is not None:
-        stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
-    return stamp
+    checked = check_moment(stamp, what)
+    assert isinstance(checked, dt.datetime)
+    return checked
 
 
 def as_moment(value: dt.date | dt.datetime) -> dt.datetime:
@@ -104,7 +111,8 @@ def format_moment(value: dt.datetime) -> str:
 def exact(value: Decimal) -> str:
     """Money for JSON and CSV: the exact decimal, at most 12 places (half-even), no trailing zeros."""
     if value.as_tuple().exponent < -12:  # type: ignore[operator]
-        value = value.quantize(_PLACES, rounding=ROUND_HALF_EVEN)
+        with money_context():
+            value = value.quantize(_PLACES, rounding=ROUND_HALF_EVEN)
     if value == 0:
         return "0"
     text = f"{value:f}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 from dataclasses import dataclass
@@ -50,11 +49,7 @@ def problems_from(exc: ValidationError, doc: Document) -> list[Problem]:
         loc = _real_path(doc, loc)
         kind = error["type"]
         if kind == "extra_forbidden":
-            key = str(loc[-1])
-            message = f"unknown key {key!r}"
-            close = difflib.get_close_matches(key, schema.KNOWN_KEYS, n=1, cutoff=0.6)
-            if close:
-                message += f"; did you mean {close[0]!r}?"
+            message = schema.unknown_key(str(loc[-1]), loc, exc.title)
         elif kind == "missing":
             message = f"missing required key {str(loc[-1])!r}"
             loc = loc[:-1]

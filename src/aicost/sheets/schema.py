@@ -26,86 +26,131 @@ from pydantic import (
     model_validator,
 )
 
+from aicost.model import limits
+from aicost.model.limits import Range, check_moment, shorten
 from aicost.model.quantity import parse_tokens
 
 SLUG = r"^[a-z0-9][a-z0-9._-]*$"
 CURRENCY = r"^[A-Z]{3}$"
 
 
-def _amount(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError(f"expected a non-negative number, got {str(value).lower()}")
-    if isinstance(value, str):
-        raise ValueError(
-            f"expected a number, got the text {value!r}; write it without quotes or symbols"
-        )
-    if isinstance(value, float):  # never produced by our loader; refuse float noise from elsewhere
-        value = Decimal(repr(value))
-    if isinstance(value, int):
-        value = Decimal(value)
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError("expected a finite number, got .nan or .inf")
-        if value < 0:
-            raise ValueError(f"expected a non-negative number, got {value}")
+def _field(info: ValidationInfo) -> str:
+    return f"`{info.field_name}`" if info.field_name else "value"
+
+
+def _amount(limit: Range) -> Any:
+    def check(value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool):
+            raise ValueError(f"expected a non-negative number, got {str(value).lower()}")
+        if isinstance(value, str):
+            raise ValueError(
+                f"expected a number, got the text {shorten(value)!r}; write it without quotes or "
+                "symbols"
+            )
+        if isinstance(
+            value, float
+        ):  # never produced by our loader; refuse float noise from elsewhere
+            value = Decimal(repr(value))
+        if isinstance(value, int | Decimal):
+            if isinstance(value, Decimal) and not value.is_finite():
+                raise ValueError("expected a finite number, got .nan or .inf")
+            return limit.check(value, _field(info))
+        return value
+
+    return check
+
+
+def _count(limit: Range) -> Any:
+    def check(value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool):
+            raise ValueError(f"expected a whole number, got {str(value).lower()}")
+        if isinstance(value, str | int | Decimal):
+            return parse_tokens(value, _field(info), limit)
+        return value
+
+    return check
+
+
+def _bounds(limit: Range) -> dict[str, Any]:
+    low: int | float = int(limit.low) if limit.low == int(limit.low) else float(limit.low)
+    bounds: dict[str, Any] = {"maximum": int(limit.high) if limit.high >= 1 else float(limit.high)}
+    bounds["exclusiveMinimum" if limit.above_low else "minimum"] = low
+    return bounds
+
+
+def _moment(value: Any, info: ValidationInfo) -> Any:
+    if isinstance(value, dt.date):
+        return check_moment(value, _field(info))
     return value
 
 
-def _count(value: Any, info: ValidationInfo) -> Any:
-    if isinstance(value, bool):
-        raise ValueError(f"expected a whole number, got {str(value).lower()}")
-    if isinstance(value, Decimal):
-        value = str(value)
-    if isinstance(value, str | int):
-        return parse_tokens(value, info.field_name or "count")
-    return value
+def _count_schema(limit: Range) -> WithJsonSchema:
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", **_bounds(limit)},
+                {"type": "string", "pattern": r"^[0-9][0-9_.,]*[kKmMbBgG]?$"},
+            ]
+        }
+    )
 
 
-Amount = Annotated[
-    Decimal,
-    BeforeValidator(_amount),
-    WithJsonSchema({"type": "number", "minimum": 0}),
-]
-Count = Annotated[
-    int,
-    BeforeValidator(_count),
-    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string"}]}),
-]
-Share = Annotated[
-    Decimal,
-    BeforeValidator(_amount),
-    Field(le=1),
-    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1}),
-]
+def _number_schema(limit: Range) -> WithJsonSchema:
+    return WithJsonSchema({"type": "number", **_bounds(limit)})
+
+
+# Each kind of number with its range (model/limits.py): checked when read, shown in the JSON Schema.
+Price = Annotated[Decimal, BeforeValidator(_amount(limits.PRICE)), _number_schema(limits.PRICE)]
 Multiplier = Annotated[
-    Decimal,
-    BeforeValidator(_amount),
-    WithJsonSchema({"type": "number", "minimum": 0}),
+    Decimal, BeforeValidator(_amount(limits.MULTIPLIER)), _number_schema(limits.MULTIPLIER)
 ]
-Moment = dt.datetime | dt.date
+Share = Annotated[Decimal, BeforeValidator(_amount(limits.SHARE)), _number_schema(limits.SHARE)]
+Money = Annotated[
+    Decimal, BeforeValidator(_amount(limits.MONEY_AMOUNT)), _number_schema(limits.MONEY_AMOUNT)
+]
+FxRate = Annotated[
+    Decimal, BeforeValidator(_amount(limits.FX_RATE)), _number_schema(limits.FX_RATE)
+]
+GpuHours = Annotated[
+    Decimal, BeforeValidator(_amount(limits.GPU_HOURS)), _number_schema(limits.GPU_HOURS)
+]
+GpuPrice = Annotated[
+    Decimal, BeforeValidator(_amount(limits.GPU_PRICE)), _number_schema(limits.GPU_PRICE)
+]
+Tflops = Annotated[Decimal, BeforeValidator(_amount(limits.TFLOPS)), _number_schema(limits.TFLOPS)]
+Params = Annotated[Decimal, BeforeValidator(_amount(limits.PARAMS)), _number_schema(limits.PARAMS)]
+TrainingTokens = Annotated[
+    Decimal,
+    BeforeValidator(_amount(limits.TRAINING_TOKENS)),
+    _number_schema(limits.TRAINING_TOKENS),
+]
+Flops = Annotated[Decimal, BeforeValidator(_amount(limits.FLOPS)), _number_schema(limits.FLOPS)]
+Tokens = Annotated[int, BeforeValidator(_count(limits.TOKENS)), _count_schema(limits.TOKENS)]
+Requests = Annotated[int, BeforeValidator(_count(limits.REQUESTS)), _count_schema(limits.REQUESTS)]
+GpuCount = Annotated[
+    int, BeforeValidator(_count(limits.GPU_COUNT)), _count_schema(limits.GPU_COUNT)
+]
+Moment = Annotated[dt.datetime | dt.date, AfterValidator(_moment)]
+Day = Annotated[dt.date, AfterValidator(_moment)]
 HOURS = re.compile(r"^(\d\d):(\d\d)-(\d\d):(\d\d)$")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # a field's docstring is its description in `aicost schema`
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class RatesModel(Strict):
-    input: Amount | None = Field(default=None, description="uncached input, per 1M tokens")
-    cached_input: Amount | None = Field(
-        default=None, description="input read from cache (a hit); absent = billed as input"
-    )
-    cache_write: Amount | None = Field(
-        default=None,
-        description="input written to cache (the 5-minute cache); absent = billed as input",
-    )
-    cache_write_1h: Amount | None = Field(
-        default=None,
-        description="input written to a 1-hour cache (Anthropic); absent = billed as cache_write",
-    )
-    output: Amount | None = Field(
-        default=None, description="output; reasoning tokens bill as output"
-    )
+    input: Price | None = None
+    """Price per million input tokens that are neither cached nor written to the cache."""
+    cached_input: Price | None = None
+    """Price per million input tokens read from the cache (default: `input`)."""
+    cache_write: Price | None = None
+    """Price per million input tokens written to the cache, the 5-minute cache (default: `input`)."""
+    cache_write_1h: Price | None = None
+    """Price per million input tokens written to a 1-hour cache (default: `cache_write`)."""
+    output: Price | None = None
+    """Price per million output tokens, reasoning tokens included."""
 
     def rate_fields(self) -> list[str]:
         return [k for k in RATE_KEYS if getattr(self, k) is not None]
@@ -115,18 +160,25 @@ RATE_KEYS = ("input", "cached_input", "cache_write", "cache_write_1h", "output")
 
 
 class TierModel(RatesModel):
-    up_to: Count | None = Field(default=None, description="inclusive upper bound on input tokens")
-    input: Amount
-    output: Amount
+    up_to: Tokens | None = None
+    """Inclusive upper bound on a request's input tokens; the last tier has none."""
+    input: Price
+    """Price per million input tokens at this tier."""
+    output: Price
+    """Price per million output tokens at this tier."""
 
 
 class WindowModel(RatesModel):
     name: str
+    """The window's name, such as `off-peak`."""
     days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
         default_factory=list
     )
-    hours: list[str] = Field(default_factory=list, description='UTC ranges such as "10:00-24:00"')
+    """Days of the week (UTC) the window applies on; none means every day."""
+    hours: list[str] = Field(default_factory=list)
+    """UTC ranges such as "10:00-24:00"; none means the whole day."""
     multiplier: Multiplier | None = None
+    """Factor on the period's prices inside the window (0.5 is half price); or give explicit rates."""
 
     @field_validator("hours")
     @classmethod
@@ -163,6 +215,7 @@ class TieredRates(RatesModel):
     """Flat rates, or `tiers` chosen by the request's input tokens."""
 
     tiers: list[TierModel] | None = None
+    """Prices by prompt size, ascending `up_to`; instead of flat rates."""
 
     @model_validator(mode="after")
     def _flat_or_tiers(self) -> TieredRates:
@@ -234,13 +287,12 @@ class PricedModel(TieredRates):
     """Fields shared by a model's current prices and a history period."""
 
     windows: list[WindowModel] = Field(default_factory=list)
-    batch_multiplier: Multiplier | None = Field(
-        default=None, description="shorthand for service_tiers: {batch: X}"
-    )
-    service_tiers: ServiceTiers | None = Field(
-        default=None,
-        description="batch, flex and priority prices: a multiplier on list price, or explicit rates",
-    )
+    """Discount windows (off-peak hours)."""
+    batch_multiplier: Multiplier | None = None
+    """Factor on prices for batch requests (0.5 is half price); default: the sheet's. Shorthand
+    for `service_tiers: {batch: X}`."""
+    service_tiers: ServiceTiers | None = None
+    """Batch, flex and priority prices: a multiplier on list price, or explicit rates."""
 
     @model_validator(mode="after")
     def _one_batch(self) -> PricedModel:
@@ -249,8 +301,10 @@ class PricedModel(TieredRates):
 
 
 class PeriodModel(PricedModel):
-    until: Moment = Field(description="end of this period, exclusive: a date or a UTC datetime")
-    since: Moment | None = Field(default=None, description="start of this period (optional)")
+    until: Moment
+    """End of this period, exclusive: a date or a UTC datetime, 1970-01-01..2999-12-31."""
+    since: Moment | None = None
+    """Start of this period (default: the end of the period before)."""
 
 
 def moment(value: dt.date | dt.datetime) -> dt.datetime:
@@ -259,11 +313,17 @@ def moment(value: dt.date | dt.datetime) -> dt.datetime:
 
 class ModelModel(PricedModel):
     name: str | None = None
+    """Display name (default: the model id)."""
     aliases: list[str] = Field(default_factory=list)
-    context_window: Count | None = None
-    since: Moment | None = Field(default=None, description="first moment with a price (no history)")
+    """Other names that bill at the same prices, such as dated snapshots."""
+    context_window: Tokens | None = None
+    """Largest request in tokens, input and output together."""
+    since: Moment | None = None
+    """First moment with a price (a model without history)."""
     retired: Moment | None = None
+    """First moment without a price."""
     history: list[PeriodModel] = Field(default_factory=list)
+    """Earlier price periods, newest first."""
 
     @model_validator(mode="after")
     def _history_order(self) -> ModelModel:
@@ -307,35 +367,55 @@ BoundKind = Literal["about", "at_least", "at_most"]
 
 class ClaimModel(Strict):
     model: str
-    claim: Amount | None = None
+    """The model the claim is about."""
+    claim: Money | None = None
+    """The claimed cost, in `currency`."""
     bound: BoundKind = "about"
+    """Whether the claim is an estimate (`about`) or a bound (`at_least`, `at_most`)."""
     currency: Annotated[str, Field(pattern=CURRENCY)] | None = None
+    """Currency of `claim` and `gpu_hour_price` (default: the sheet's)."""
     covers: str
+    """What the amount counts (and leaves out)."""
     source: str
+    """Where the claim was published."""
     gpu: str | None = None
-    gpu_count: Count | None = None
-    gpu_hours: Amount | None = None
-    gpu_hour_price: Amount | None = None
-    active_params: Amount | None = None
-    training_tokens: Amount | None = None
-    flops: Amount | None = None
+    """The GPU used: a key of gpus.yaml."""
+    gpu_count: GpuCount | None = None
+    """Number of GPUs in the cluster."""
+    gpu_hours: GpuHours | None = None
+    """GPU-hours of the run."""
+    gpu_hour_price: GpuPrice | None = None
+    """Price per GPU-hour assumed by the claim, in `currency`."""
+    active_params: Params | None = None
+    """Parameters active per token."""
+    training_tokens: TrainingTokens | None = None
+    """Tokens trained on."""
+    flops: Flops | None = None
+    """Training compute in FLOP, as stated."""
     note: str | None = None
+    """Free text."""
 
 
 class SheetModel(Strict):
     provider: Annotated[str, Field(pattern=SLUG)]
+    """The provider's slug, such as `deepseek-cn`."""
     name: str | None = None
+    """Display name (default: the slug)."""
     currency: Annotated[str, Field(pattern=CURRENCY)]
+    """Currency of every price in the sheet (ISO 4217)."""
     source: str | None = None
-    checked: dt.date | None = None
-    batch_multiplier: Multiplier | None = Field(
-        default=None, description="shorthand for service_tiers: {batch: X}, for every model"
-    )
-    service_tiers: ServiceTiers | None = Field(
-        default=None, description="service tiers of every model, unless a model gives its own"
-    )
+    """Where the prices come from."""
+    checked: Day | None = None
+    """When the prices were last checked against the source."""
+    batch_multiplier: Multiplier | None = None
+    """Factor on prices for batch requests, for every model (0.5 is half price); shorthand for
+    `service_tiers: {batch: X}`."""
+    service_tiers: ServiceTiers | None = None
+    """Batch, flex and priority prices of every model, unless a model gives its own."""
     models: dict[str, ModelModel] = Field(default_factory=dict)
+    """Models by id."""
     training_claims: list[ClaimModel] = Field(default_factory=list)
+    """Published training-cost claims."""
 
     @model_validator(mode="after")
     def _has_content(self) -> SheetModel:
@@ -355,23 +435,28 @@ def _positive_rates(value: dict[str, Decimal]) -> dict[str, Decimal]:
 
 
 FxTable = Annotated[
-    dict[Annotated[str, Field(pattern=CURRENCY)], Amount], AfterValidator(_positive_rates)
+    dict[Annotated[str, Field(pattern=CURRENCY)], FxRate], AfterValidator(_positive_rates)
 ]
 
 
 class FxPeriodModel(Strict):
-    date: dt.date = Field(description="the day these rates are from; they hold until the next set")
+    date: Day
+    """The day these rates are from; they hold until the next set."""
     rates: FxTable
+    """Units of each currency per one unit of `base`."""
 
 
 class FxBody(Strict):
     base: Annotated[str, Field(pattern=CURRENCY)]
-    date: dt.date = Field(description="the day of `rates`, the newest set")
+    """The currency the rates are quoted against."""
+    date: Day
+    """The date of `rates`, the newest set."""
     source: str | None = None
+    """Where the rates come from."""
     rates: FxTable
-    history: list[FxPeriodModel] = Field(
-        default_factory=list, description="earlier dated rates, newest first"
-    )
+    """Units of each currency per one unit of `base`."""
+    history: list[FxPeriodModel] = Field(default_factory=list)
+    """Earlier dated rates, newest first; each set holds until the next one."""
 
     @model_validator(mode="after")
     def _history_order(self) -> FxBody:
@@ -388,18 +473,25 @@ class FxBody(Strict):
 
 class FxModel(Strict):
     fx: FxBody
+    """Exchange rates."""
 
 
 class GpuModel(Strict):
     name: str | None = None
-    bf16_tflops: Amount
-    hourly_price: Amount | None = None
+    """Display name."""
+    bf16_tflops: Tflops
+    """Peak dense BF16 throughput in TFLOP/s."""
+    hourly_price: GpuPrice | None = None
+    """Reference rental price in USD per GPU-hour."""
     source: str | None = None
-    checked: dt.date | None = None
+    """Where the figures come from."""
+    checked: Day | None = None
+    """When the figures were last checked."""
 
 
 class GpusModel(Strict):
     gpus: dict[str, GpuModel]
+    """GPUs by key, such as H100."""
 
 
 Per = Literal["once", "hour", "day", "month"]
@@ -407,20 +499,35 @@ Per = Literal["once", "hour", "day", "month"]
 
 class WorkloadModel(Strict):
     name: str
-    requests: Count = 1
+    """The workload's name, unique in the file."""
+    requests: Requests = 1
+    """Requests per `per` period."""
     per: Per = "once"
-    input_tokens: Count = 0
-    cached_tokens: Count = 0
-    cache_write_tokens: Count = 0
-    cache_write_1h_tokens: Count = 0
-    output_tokens: Count = 0
-    reasoning_tokens: Count = 0
-    batch_share: Share = Decimal(0)
-    off_peak_share: Share = Decimal(0)
+    """The period of `requests`: once, hour, day or month (a month is 730 hours)."""
+    input_tokens: Tokens = 0
+    """Input tokens per request, cached ones included."""
+    cached_tokens: Tokens = 0
+    """Of the input, tokens read from the cache."""
+    cache_write_tokens: Tokens = 0
+    """Of the input, tokens written to the cache (the 5-minute cache)."""
+    cache_write_1h_tokens: Tokens = 0
+    """Of the input, tokens written to a 1-hour cache."""
+    output_tokens: Tokens = 0
+    """Output tokens per request."""
+    reasoning_tokens: Tokens = 0
+    """Reasoning tokens per request (billed as output)."""
+    batch_share: Share = Field(default=Decimal(0), json_schema_extra={"default": 0})
+    """Share of requests sent by batch, 0..1."""
+    off_peak_share: Share = Field(default=Decimal(0), json_schema_extra={"default": 0})
+    """Share of requests in the cheapest discount window, 0..1."""
     service_tier_shares: dict[ServiceTierName, Share] = Field(default_factory=dict)
+    """Shares of requests sent through service tiers (batch, flex, priority), each 0..1."""
     model: str | None = None
-    budget: Amount | None = None
-    budget_currency: Annotated[str, Field(pattern=CURRENCY)] | None = None  # default USD
+    """Price on this model only (id, alias or provider/id)."""
+    budget: Money | None = None
+    """Monthly budget (the total where `per` is once); a row above it fails the run."""
+    budget_currency: Annotated[str, Field(pattern=CURRENCY)] | None = None
+    """The currency of `budget` (default: USD); it is converted into the report currency."""
 
     @model_validator(mode="after")
     def _cache_within_input(self) -> WorkloadModel:
@@ -452,6 +559,7 @@ class WorkloadModel(Strict):
 
 class WorkloadFileModel(Strict):
     workloads: list[WorkloadModel]
+    """The workloads to price."""
 
     @field_validator("workloads")
     @classmethod
@@ -490,3 +598,57 @@ KNOWN_KEYS = sorted(
         for name in cls.model_fields
     }
 )
+
+
+_OWNERS: dict[type[BaseModel], str] = {
+    TierModel: "a tier",
+    WindowModel: "a discount window",
+    PeriodModel: "a history period",
+    ModelModel: "a model",
+    ClaimModel: "a training claim",
+    SheetModel: "a price sheet's top level",
+    FxModel: "an fx sheet's top level",
+    GpusModel: "a GPU sheet's top level",
+    FxBody: "`fx`",
+    GpuModel: "a GPU",
+    WorkloadModel: "a workload",
+}
+_PLACES: dict[str, type[BaseModel]] = {
+    "tiers": TierModel,
+    "windows": WindowModel,
+    "history": PeriodModel,
+    "models": ModelModel,
+    "training_claims": ClaimModel,
+    "fx": FxBody,
+    "gpus": GpuModel,
+    "workloads": WorkloadModel,
+}
+
+
+def unknown_key(key: str, loc: tuple[str | int, ...], root: str | None = None) -> str:
+    """The message for an unknown key at `loc` under the model named `root`: where the key
+    belongs when it is valid elsewhere, else the closest key of the same place."""
+    import difflib
+
+    kinds = {cls.__name__: cls for cls in _OWNERS}
+    here = kinds.get(root or "")
+    index = 0
+    while index < len(loc) - 1:
+        part = loc[index]
+        if isinstance(part, str) and part in _PLACES:
+            here = _PLACES[part]
+            index += 1 if part == "fx" else 2  # past the list index or the model/GPU id
+        else:
+            index += 1
+    owners = [name for cls, name in _OWNERS.items() if key in cls.model_fields and cls is not here]
+    where = _OWNERS.get(here) if here is not None else None
+    message = f"unknown key {key!r}" + (f" in {where}" if where else "")
+    if owners and (here is None or key not in here.model_fields):
+        return f"{message}; `{key}` belongs to {' or '.join(owners[:2])}" + (
+            f", not {where}" if where else ""
+        )
+    fields = sorted(here.model_fields) if here is not None else KNOWN_KEYS
+    close = difflib.get_close_matches(key, fields, n=1, cutoff=0.6)
+    if close and close[0] != key:
+        message += f"; did you mean {close[0]!r}?"
+    return message

@@ -7,6 +7,7 @@ from typing import Any
 
 from aicost.engine.pricing import PERIODS, Request, Workload
 from aicost.model.errors import AicostError
+from aicost.model.limits import REQUESTS, TOKENS, Range
 from aicost.model.quantity import parse_share, parse_tokens
 
 
@@ -45,12 +46,12 @@ def read_workloads(path: str) -> list[Workload]:
     ]
 
 
-def _tokens(flags: dict[str, Any], key: str, flag: str) -> int:
+def _tokens(flags: dict[str, Any], key: str, flag: str, limit: Range = TOKENS) -> int:
     text = flags.get(key)
     if text is None:
         return 0
     try:
-        return parse_tokens(text, flag)
+        return parse_tokens(text, flag, limit)
     except ValueError as exc:
         raise AicostError(str(exc)) from None
 
@@ -126,7 +127,7 @@ def inline_workload(flags: dict[str, Any]) -> Workload:
     per = flags.get("per", "once").strip().lower()
     if per not in PERIODS:
         raise AicostError(f"--per {per!r} is not one of {', '.join(PERIODS)}")
-    requests = _tokens(flags, "requests", "--requests") if "requests" in flags else 1
+    requests = _tokens(flags, "requests", "--requests", REQUESTS) if "requests" in flags else 1
     return Workload(
         name="inline",
         request=request,

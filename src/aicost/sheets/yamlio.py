@@ -8,6 +8,7 @@ the data the reader returns a map from each value's path (a tuple of keys and in
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -132,7 +133,8 @@ class _Builder:
             except ValueError as exc:
                 raise self.fail(node, f"{value!r} is not a valid date: {exc}") from None
             if isinstance(stamp, dt.datetime) and stamp.tzinfo is not None:
-                stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
+                with contextlib.suppress(OverflowError):  # out of range: the schema names the field
+                    stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
             return stamp
         if tag == f"{_TAG}bool":
             return self._scalars.construct_yaml_bool(node)
