@@ -47,7 +47,7 @@ _COLLECTION_TAGS = {None, f"{_TAG}map", f"{_TAG}seq"}
 PathKey = tuple[str | int, ...]
 
 _DIGITS = r"[0-9](?:_?[0-9])*"
-_INT = re.compile(rf"[-+]?(?:0|[1-9](?:_?[0-9])*)\Z")
+_INT = re.compile(r"[-+]?(?:0|[1-9](?:_?[0-9])*)\Z")
 _FLOAT = re.compile(
     rf"[-+]?(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][-+]?{_DIGITS})?\Z"
 )
@@ -297,10 +297,7 @@ class _Builder:
         value: str = event.value
         tag = event.tag
         if tag is None or tag == "!":
-            if event.implicit[0] and tag is None:
-                result = self.plain(event, value)
-            else:
-                result = value
+            result = self.plain(event, value) if event.implicit[0] and tag is None else value
         elif tag not in _SCALAR_TAGS:
             raise self.fail(event.start_mark, f"tag {tag!r} is not allowed", hint="remove the tag")
         else:
