@@ -80,9 +80,10 @@ def read_tree(spec: str) -> list[tuple[str, bytes]]:
         return [(spec, _blob(obj, spec))]
     if kind_name != "tree":
         raise AicostError(f"{spec}: is a {kind_name}, expected a file or a directory")
-    # names in a tree are anyone's bytes: git is asked for them by their exact bytes, and they are
+    # --full-tree: from a subdirectory git would list only the part of the tree under the same
+    # subdirectory. Names in a tree are anyone's bytes: git is asked for them by their exact bytes, and they are
     # shown with control characters escaped
-    listing = _git(["ls-tree", "-z", "--end-of-options", obj], spec).decode(
+    listing = _git(["ls-tree", "-z", "--full-tree", "--end-of-options", obj], spec).decode(
         "utf-8", "surrogateescape"
     )
     found = []

@@ -48,8 +48,9 @@ PathKey = tuple[str | int, ...]
 
 _DIGITS = r"[0-9](?:_?[0-9])*"
 _INT = re.compile(r"[-+]?(?:0|[1-9](?:_?[0-9])*)\Z")
-_FLOAT = re.compile(
-    rf"[-+]?(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][-+]?{_DIGITS})?\Z"
+_FLOAT = re.compile(  # a fraction, an exponent or both: 0.5, .5, 1., 37e9, 1.5e-3
+    rf"[-+]?(?:(?:{_DIGITS}\.(?:{_DIGITS})?|\.{_DIGITS})(?:[eE][-+]?{_DIGITS})?"
+    rf"|{_DIGITS}[eE][-+]?{_DIGITS})\Z"
 )
 _SPECIAL = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z|\.(?:nan|NaN|NAN)\Z")
 _SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?\Z")
