@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from aicost.model.errors import AicostError
-from aicost.sheets.yamlio import MAX_BYTES
+from aicost.sheets.files import MAX_BYTES
 
 _SCRATCH: list[Path] = []
 

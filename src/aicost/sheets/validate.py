@@ -236,7 +236,9 @@ def _model_problems(sub: Document) -> list[Problem]:
         return found
     problems = {(p.where, p.message): p for p in found}
     current = {k: v for k, v in entry.items() if k not in ("history", "retired")}
-    checks = [(schema.ModelModel, Document(sub.path, current, sub.marks, sub.text))]
+    checks: list[tuple[type[schema.PricedModel], Document]] = [
+        (schema.ModelModel, Document(sub.path, current, sub.marks, sub.text))
+    ]
     history = entry.get("history")
     if isinstance(history, list):
         checks += [(schema.PeriodModel, part) for part in _parts(sub, ("history",)).values()]
@@ -297,7 +299,8 @@ def _rate_warnings(doc: Document, key: PathKey, entry: Any) -> list[Problem]:
         for place, item in rates:
             if not isinstance(item, dict):
                 continue
-            cached, full = item.get("cached_input"), item.get("input")
+            cached: Any = item.get("cached_input")
+            full: Any = item.get("input")
             if _is_number(cached) and _is_number(full) and cached > full:
                 problems.append(
                     _at(
