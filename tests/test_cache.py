@@ -64,7 +64,7 @@ def test_outputs_are_byte_identical_with_and_without_the_cache(
     assert not cache_dir.exists()
     monkeypatch.delenv("AICOST_NO_CACHE")
     cold = outputs(run)
-    assert len(list(cache_dir.glob("*.pickle"))) >= 3
+    assert len(list((cache_dir / cache.STORE).glob("*.pickle"))) >= 3
 
     def no_yaml(*args: object) -> cache.Compiled:
         raise AssertionError("a warm cache must not read YAML")
@@ -108,7 +108,7 @@ def test_a_corrupt_cache_is_ignored_and_rewritten(
 ) -> None:
     folder = acme(tmp_path)
     assert rocket_input(run, folder) == "1.25"
-    entries = list(cache_dir.glob("*.pickle"))
+    entries = list((cache_dir / cache.STORE).glob("*.pickle"))
     assert entries
     for entry in entries:
         entry.write_bytes(b"\x80\x05not a pickle at all")
@@ -127,7 +127,7 @@ def test_a_cache_entry_cannot_run_code(run: Run, cache_dir: Path, tmp_path: Path
         def __reduce__(self) -> tuple[object, ...]:
             return (Path.touch, (marker,))
 
-    for entry in cache_dir.glob("*.pickle"):
+    for entry in (cache_dir / cache.STORE).glob("*.pickle"):
         key, raw, _ = pickle.loads(entry.read_bytes())
         entry.write_bytes(pickle.dumps((key, raw, Evil())))
     assert rocket_input(run, folder) == "1.25"
@@ -176,5 +176,5 @@ def test_old_entries_are_pruned(
     for price in ("1.1", "1.2", "1.3", "1.4", "1.6", "1.7"):
         (folder / "acme.yaml").write_text(SHEET.replace("1.25", price))
         assert rocket_input(run, folder) == price
-    assert len(list(cache_dir.glob("*.pickle"))) <= 4
-    assert not list(cache_dir.glob(".*.tmp"))
+    assert len(list((cache_dir / cache.STORE).glob("*.pickle"))) <= 4
+    assert not list((cache_dir / cache.STORE).glob(".*.tmp"))

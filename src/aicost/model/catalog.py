@@ -180,4 +180,13 @@ def bundled_dir() -> Path:
 
 
 def yaml_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    """The sheets in a directory: its regular *.yaml and *.yml files (links to them too)."""
+    try:
+        return sorted(
+            p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
+        )
+    except OSError as exc:
+        raise AicostError(
+            f"{directory}: cannot read the directory: {exc.strerror or exc}",
+            hint="check its permissions",
+        ) from None

@@ -11,8 +11,13 @@ cache directory, silently falls back to reading the YAML, and the data is the sa
 sheets that load without error are stored. `AICOST_NO_CACHE=1` turns it off; `AICOST_CACHE_DIR` moves
 it (default `$XDG_CACHE_HOME/aicost`, else `~/.cache/aicost`).
 
-Entries are read with an unpickler that only builds the known data classes, Decimals and dates, so a
-tampered cache file cannot run code.
+The entries live in a directory of the cache's own, `<cache dir>/catalog-v1/` (tagged with a
+CACHEDIR.TAG), so pruning can only ever remove files this cache wrote, whatever else shares the
+cache dir. That directory must be owned by the user and writable by no one else, as ssh asks of its
+files, and each entry must be a regular file of the user's, opened without following links and
+read up to a size limit: a cache someone else can write to is not used at all, since a well-formed
+entry planted there would be trusted. Entries are read with an unpickler that only builds the known
+data classes, Decimals and dates, so even a tampered entry cannot run code.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ import decimal
 import io
 import os
 import pickle
+import re
+import secrets
+import stat
 import sys
 import zlib
 from collections.abc import Callable
@@ -33,6 +41,7 @@ from typing import Any
 from aicost import __version__
 from aicost.model import prices
 from aicost.model.prices import FxRates, Gpu, PriceSheet
+from aicost.sheets.files import read_regular
 
 ENV_DIR = "AICOST_CACHE_DIR"
 ENV_OFF = "AICOST_NO_CACHE"
@@ -49,6 +58,7 @@ _CODE = (
     "yamlio.py",
     "../model/quantity.py",
     "cache.py",
+    "files.py",
 )
 
 
@@ -98,11 +108,70 @@ def code_stamp() -> tuple[Any, ...]:
     return _code_stamp
 
 
-def entry_path(directory: Path, key: tuple[Any, ...], raw: bytes) -> Path:
+STORE = "catalog-v1"  # the cache's own directory inside cache_dir(): it never touches anything else
+MARKER = "CACHEDIR.TAG"
+_MARKER_TEXT = b"Signature: 8a477f597d28d172789f06886806bc55\n# aicost's compiled catalog cache\n"
+_ENTRY = re.compile(r"[0-9a-f]{16}[0-9a-f]+\.pickle\Z")
+_MAX_ENTRY = 4 * MAX_BYTES  # an entry holds the sheet's bytes and the data built from them
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+def entry_name(key: tuple[Any, ...], raw: bytes) -> str:
     # named by the file and its content, so two versions of one sheet (a working copy and a git
     # revision of it, say) keep separate entries; the entry itself holds the exact bytes it stands for
     ident = zlib.crc32(repr(key).encode("utf-8", "surrogateescape"))
-    return directory / f"{ident:08x}{zlib.crc32(raw):08x}{len(raw):x}.pickle"
+    return f"{ident:08x}{zlib.crc32(raw):08x}{len(raw):x}.pickle"
+
+
+def _private(st: os.stat_result) -> bool:
+    """Ours alone, as ssh asks of its files: owned by this user, writable by no one else."""
+    return st.st_uid == os.geteuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def open_store(directory: Path, create: bool) -> int | None:
+    """A descriptor of the cache's own directory, or None when it is missing or not safe to use.
+
+    Every later step works relative to this descriptor, so a directory swapped in after the check
+    is never used. The directory must be a real directory (not a symlink), owned by this user and
+    writable by no one else; a cache anyone else can write to could hand this run altered prices.
+    """
+    store = directory / STORE
+    if create:
+        try:
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            store.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+        except OSError:
+            return None
+    try:
+        fd = os.open(store, _DIR_FLAGS)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISDIR(st.st_mode) or not _private(st):
+            os.close(fd)
+            return None
+        if create:
+            _mark(fd)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _mark(fd: int) -> None:
+    """Tag the directory as a cache (backup tools skip it; people see whose it is)."""
+    try:
+        marker = os.open(MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=fd)
+    except FileExistsError:
+        return
+    try:
+        os.write(marker, _MARKER_TEXT)
+    finally:
+        os.close(marker)
 
 
 _ALLOWED: dict[tuple[str, str], Any] = {
@@ -136,41 +205,88 @@ class _Unpickler(pickle.Unpickler):
 
 def read(directory: Path, key: tuple[Any, ...], raw: bytes) -> Compiled | None:
     """The cached data for these exact bytes under `key`, or None on any miss, mismatch or damage."""
+    store = open_store(directory, create=False)
+    if store is None:
+        return None
     try:
-        with open(entry_path(directory, key, raw), "rb") as handle:
-            blob = handle.read()
+        blob = _read_entry(store, entry_name(key, raw))
+        if blob is None:
+            return None
         stored_key, stored_raw, value = _Unpickler(io.BytesIO(blob)).load()
     except Exception:  # a cache problem is never the user's problem: read the YAML instead
         return None
+    finally:
+        os.close(store)
     if stored_key != key or stored_raw != raw or not isinstance(value, Compiled):
         return None
     return value
 
 
-def write(directory: Path, key: tuple[Any, ...], raw: bytes, value: Compiled) -> None:
-    """Store an entry whole (temp file + rename), or not at all; failures are ignored."""
-    target = entry_path(directory, key, raw)
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+def _read_entry(store: int, name: str) -> bytes | None:
+    """An entry's bytes: a regular file of ours, not a link, a pipe or a device, and not too big."""
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        with open(temp, "wb") as handle:
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW, dir_fd=store)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or not _private(st) or st.st_size > _MAX_ENTRY:
+            return None
+        chunks = []
+        total = 0
+        while total <= _MAX_ENTRY:
+            chunk = os.read(fd, min(1024 * 1024, _MAX_ENTRY + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        return None if total > _MAX_ENTRY else b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def write(directory: Path, key: tuple[Any, ...], raw: bytes, value: Compiled) -> None:
+    """Store an entry whole (a new private temp file + rename), or not at all; failures are ignored."""
+    store = open_store(directory, create=True)
+    if store is None:
+        return
+    target = entry_name(key, raw)
+    temp = f".{target}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    try:
+        fd = os.open(
+            temp,
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
+            0o600,
+            dir_fd=store,
+        )
+        with os.fdopen(fd, "wb") as handle:
             pickle.dump((key, raw, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temp, target)
-        prune(directory)
+        os.replace(temp, target, src_dir_fd=store, dst_dir_fd=store)
+        prune(store)
     except Exception:
         with contextlib.suppress(OSError):
-            temp.unlink()
+            os.unlink(temp, dir_fd=store)
+    finally:
+        os.close(store)
 
 
-def prune(directory: Path) -> None:
-    """Keep the cache small: past MAX_ENTRIES, drop the entries written longest ago."""
-    entries = list(directory.glob("*.pickle"))
-    if len(entries) <= MAX_ENTRIES:
+def prune(store: int) -> None:
+    """Keep the cache small: past MAX_ENTRIES, drop the entries written longest ago.
+
+    Only in the cache's own directory, and only files named as its entries are named.
+    """
+    dated = []
+    with os.scandir(store) as listing:
+        for item in listing:
+            if _ENTRY.match(item.name) and item.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    dated.append((item.stat(follow_symlinks=False).st_mtime_ns, item.name))
+    if len(dated) <= MAX_ENTRIES:
         return
-    dated = sorted((e.stat().st_mtime_ns, e) for e in entries)
-    for _, old in dated[: len(entries) - MAX_ENTRIES * 3 // 4]:
+    dated.sort()
+    for _, name in dated[: len(dated) - MAX_ENTRIES * 3 // 4]:
         with contextlib.suppress(OSError):
-            old.unlink()
+            os.unlink(name, dir_fd=store)
 
 
 def load(path: Path, name: str, build: Build) -> Compiled:
@@ -182,12 +298,7 @@ def load(path: Path, name: str, build: Build) -> Compiled:
     """
     if not enabled():
         return build(path, name, None)
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return build(path, name, None)  # the reader reports the problem in its own words
-    if len(raw) > MAX_BYTES:
-        return build(path, name, raw)
+    raw = read_regular(path, name, MAX_BYTES)  # only a regular file, never over the limit
     key = (code_stamp(), name)
     directory = cache_dir()
     cached = read(directory, key, raw)

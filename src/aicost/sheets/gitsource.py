@@ -8,13 +8,14 @@ directory (removed at exit) so they load exactly like files on disk.
 from __future__ import annotations
 
 import atexit
+import posixpath
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 from aicost.model.errors import AicostError
-from aicost.sheets.yamlio import MAX_BYTES
+from aicost.sheets.files import MAX_BYTES
 
 _SCRATCH: list[Path] = []
 
@@ -68,31 +69,69 @@ def read_tree(spec: str) -> list[tuple[str, bytes]]:
         .decode()
         .strip()
     )
-    path = path.strip("/")
+    path = _from_root(path, spec)
     obj = f"{sha}:{path}"
     if not _succeeds(["cat-file", "-e", "--end-of-options", obj]):
         raise AicostError(
-            f"{spec}: {path or '.'!r} does not exist at revision {rev}",
-            hint=f"`git ls-tree {rev}` lists what is there (paths are from the repository root)",
+            f"{spec}: {path or '.'!r} does not exist at revision {rev}", hint=_hint(rev, sha, path)
         )
     kind_name = _git(["cat-file", "-t", "--end-of-options", obj], spec).decode().strip()
     if kind_name == "blob":
         return [(spec, _blob(obj, spec))]
     if kind_name != "tree":
         raise AicostError(f"{spec}: is a {kind_name}, expected a file or a directory")
-    listing = _git(["ls-tree", "-z", "--end-of-options", obj], spec).decode("utf-8", "replace")
+    # --full-tree: from a subdirectory git would list only the part of the tree under the same
+    # subdirectory. Names in a tree are anyone's bytes: git is asked for them by their exact bytes, and they are
+    # shown with control characters escaped
+    listing = _git(["ls-tree", "-z", "--full-tree", "--end-of-options", obj], spec).decode(
+        "utf-8", "surrogateescape"
+    )
     found = []
     for entry in listing.split("\0"):
         if not entry:
             continue
         meta, _, name = entry.partition("\t")
         if meta.split()[1] == "blob" and name.endswith((".yaml", ".yml")):
-            found.append(
-                (f"{rev}:{path + '/' if path else ''}{name}", _blob(f"{obj}/{name}", spec))
-            )
+            shown = f"{rev}:{path + '/' if path else ''}{_printable(name)}"
+            found.append((shown, _blob(f"{obj}/{name}", spec)))
     if not found:
         raise AicostError(f"{spec}: directory holds no *.yaml or *.yml files at revision {rev}")
     return sorted(found)
+
+
+def _from_root(path: str, spec: str) -> str:
+    """PATH of REV:PATH from the repository root; `./x` and `../x` are from here, as git reads them."""
+    if path not in (".", "..") and not path.startswith(("./", "../")):
+        return path.strip("/")
+    prefix = _git(["rev-parse", "--show-prefix"], spec).decode("utf-8", "surrogateescape").strip()
+    joined = posixpath.normpath(posixpath.join(prefix, path))
+    if joined == "..":
+        raise AicostError(f"{spec}: the path leads outside the repository")
+    if joined.startswith("../"):
+        raise AicostError(f"{spec}: the path leads outside the repository")
+    return "" if joined == "." else joined
+
+
+def _hint(rev: str, sha: str, path: str) -> str:
+    """Where PATH is, when it was meant from the current directory rather than the root."""
+    default = (
+        f"`git ls-tree {rev}` lists what is there (paths in REV:PATH are from the repository root)"
+    )
+    if not _succeeds(["rev-parse", "--is-inside-work-tree"]):
+        return default
+    prefix = _git(["rev-parse", "--show-prefix"], f"{rev}:{path}").decode().strip().strip("/")
+    if prefix and _succeeds(["cat-file", "-e", "--end-of-options", f"{sha}:{prefix}/{path}"]):
+        return (
+            f"paths in REV:PATH are from the repository root; did you mean "
+            f"{rev}:{prefix}/{path} or {rev}:./{path}?"
+        )
+    return default
+
+
+def _printable(name: str) -> str:
+    """A file name for messages: control characters and undecodable bytes escaped."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _succeeds(args: list[str]) -> bool:
@@ -124,17 +163,18 @@ def materialise(spec: str) -> list[tuple[Path, str]]:
     folder = Path(tempfile.mkdtemp(dir=_SCRATCH[0]))
     out = []
     for index, (name, content) in enumerate(blobs):
-        file = folder / f"{index:04d}-{Path(name).name}"
+        file = folder / f"{index:04d}.yaml"  # never a name taken from the tree
         file.write_bytes(content)
         out.append((file, name))
     return out
 
 
 def looks_like_rev(spec: str) -> bool:
-    """A spec is `REV:PATH` when it has a ':' and what comes before it is not an existing path."""
+    """A spec that names no file is `REV:PATH` when it has a ':' (not a drive letter, C:\\prices).
+
+    What comes before the ':' may be a file too (HEAD in a bare repository): it is still a revision.
+    """
     if ":" not in spec:
         return False
     head = spec.partition(":")[0]
-    if len(head) == 1 and head.isalpha() and spec[2:3] in ("\\", "/"):
-        return False  # a Windows drive letter, C:\prices
-    return not Path(head).exists()
+    return not (len(head) == 1 and head.isalpha() and spec[2:3] in ("\\", "/"))

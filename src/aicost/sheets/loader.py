@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -183,25 +184,8 @@ def load_text(text: str, path: str) -> LoadedFile:
 
 
 def build_sheet(raw: schema.SheetModel, doc: Document, digest: str) -> PriceSheet:
-    problems: list[Problem] = []
-    seen: dict[str, str] = {}
-    models = []
-    for model_id, entry in raw.models.items():
-        for ref in (model_id, *entry.aliases):
-            key = ref.lower()
-            if key in seen:
-                where = doc.where(
-                    ("models", model_id, "aliases") if ref != model_id else ("models", model_id)
-                )
-                problems.append(
-                    Problem(
-                        where,
-                        "error",
-                        f"{ref!r} is already used by model {seen[key]!r}; ids and aliases must be unique",
-                    )
-                )
-            seen[key] = model_id
-        models.append(build_model(raw, model_id, entry))
+    problems = reference_problems(doc, ((k, m.aliases) for k, m in raw.models.items()))
+    models = [build_model(raw, model_id, entry) for model_id, entry in raw.models.items()]
     claims = tuple(
         TrainingClaim(
             provider=raw.provider,
@@ -236,6 +220,49 @@ def build_sheet(raw: schema.SheetModel, doc: Document, digest: str) -> PriceShee
         models=tuple(models),
         claims=claims,
     )
+
+
+def reference_problems(doc: Document, models: Iterable[tuple[str, Any]]) -> list[Problem]:
+    """Ids and aliases that cannot name their model: one taken twice, or one holding a '/'.
+
+    `models` is (id, aliases) per model; aliases that are not text are the schema's to report.
+    The one rule for the loader and `validate`, so both report the same place: the id's key or
+    the alias itself.
+    """
+    problems = []
+    seen: dict[str, str] = {}
+    for model_id, aliases in models:
+        refs: list[tuple[str, PathKey]] = [(model_id, ("models", model_id))]
+        if isinstance(aliases, list):
+            refs += [
+                (a, ("models", model_id, "aliases", i))
+                for i, a in enumerate(aliases)
+                if isinstance(a, str)
+            ]
+        for ref, place in refs:
+            what = "model id" if len(place) == 2 else "alias"
+            if "/" in ref:
+                problems.append(
+                    Problem(
+                        doc.where(place),
+                        "error",
+                        f"{what} {ref!r} contains '/', which separates the provider from the model "
+                        "in a reference (provider/id), so it could never be named; use '-' instead",
+                    )
+                )
+                continue
+            key = ref.lower()
+            if key in seen:
+                problems.append(
+                    Problem(
+                        doc.where(place),
+                        "error",
+                        f"{ref!r} is already used by model {seen[key]!r}; ids and aliases must be unique",
+                    )
+                )
+                continue
+            seen[key] = model_id
+    return problems
 
 
 def _rates(spec: schema.RatesModel, up_to: int | None = None) -> Rates:
@@ -339,9 +366,13 @@ def load_workloads(text: str, path: str) -> schema.WorkloadFileModel:
     return load_workloads_document(text, path)[0]
 
 
+MAX_WORKLOADS = 10_000  # in one file; each is priced on every selected model
+LIMITS = {"workloads": MAX_WORKLOADS}
+
+
 def load_workloads_document(text: str, path: str) -> tuple[schema.WorkloadFileModel, Document]:
     """The validated workloads and the parsed document (for the place of each value)."""
-    doc = parse(text, path)
+    doc = parse(text, path, LIMITS)
     if not isinstance(doc.data, dict) or "workloads" not in doc.data:
         raise AicostError(
             "expected a top-level `workloads:` list",

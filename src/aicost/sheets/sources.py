@@ -15,6 +15,11 @@ from aicost.sheets import cache
 
 def expand(spec: str) -> list[tuple[Path, str]]:
     """One `--prices` value as (file, display name) pairs, in a stable order."""
+    if not spec.strip():
+        raise AicostError(
+            "an empty path was given for the price sheets",
+            hint="give a sheet file, a directory of sheets, @bundled or REV:PATH",
+        )
     if spec == BUNDLED:
         base = bundled_dir()
         return [(p, f"prices/{p.name}") for p in yaml_files(base)]
@@ -119,7 +124,31 @@ def assemble(loaded: Sequence[Loaded], files: Sequence[tuple[Path, str]] | None 
 
 
 def load_catalog(specs: Sequence[str]) -> Catalog:
-    files: list[tuple[Path, str]] = []
+    """The catalog of these sources; a later source replaces an earlier one's provider."""
+    loaded: list[cache.Compiled] = []
+    named: list[tuple[Path, str]] = []
     for spec in specs:
-        files.extend(expand(spec))
-    return assemble(load_compiled(files), files)
+        files = expand(spec)
+        compiled = load_compiled(files)
+        _one_sheet_per_provider(files, compiled)
+        loaded.extend(compiled)
+        named.extend(files)
+    return assemble(loaded, named)
+
+
+def _one_sheet_per_provider(
+    files: Sequence[tuple[Path, str]], compiled: Sequence[cache.Compiled]
+) -> None:
+    """Within one source (a directory), two sheets of one provider are an error, not a silent pick."""
+    first: dict[str, str] = {}
+    for (_, name), item in zip(files, compiled, strict=True):
+        if item.sheet is None:
+            continue
+        provider = item.sheet.provider
+        if provider in first:
+            raise AicostError(
+                f"{name}: provider {provider!r} is also the provider of {first[provider]}; "
+                "a directory holds one sheet per provider",
+                hint="merge the two sheets or give one another provider slug",
+            )
+        first[provider] = name

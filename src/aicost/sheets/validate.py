@@ -8,13 +8,14 @@ in one model, a negative price in another, a `checked` date in the future) all a
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from aicost.model.errors import AicostError, Location, Problem
+from aicost.model.errors import AicostError, Location, Problem, SheetErrors
 from aicost.sheets.yamlio import Document, PathKey
 
 
@@ -41,21 +42,22 @@ class Validation:
 
 def validate_files(files: Sequence[tuple[Path, str]], checks: Checks) -> Validation:
     """Check every file; fx rates for the currency check come from these files, else the bundled."""
-    from aicost.sheets.yamlio import read_text
+    from aicost.sheets.loader import LIMITS
+    from aicost.sheets.yamlio import parse, read_text
 
     documents: list[Document] = []
     problems: list[Problem] = []
     for path, name in files:
         try:
-            text = read_text(path, name)
-            documents.append(_document(text, name))
-        except _Located as found:
-            problems.extend(found.problems)
+            documents.append(parse(read_text(path, name), name, LIMITS))
+        except SheetErrors as exc:  # every duplicate key of the file
+            problems.extend(exc.problems)
         except AicostError as exc:
             problems.append(Problem(exc.where or Location(name), "error", _message(exc)))
     rates = _known_currencies(documents)
     for doc in documents:
         problems.extend(check_document(doc, checks, rates))
+    problems.extend(_duplicate_providers(documents))
     problems.sort(key=lambda p: (p.where.path, p.where.line or 0, p.where.column or 0, p.message))
     return Validation(len(files), tuple(problems))
 
@@ -64,55 +66,28 @@ def _message(exc: AicostError) -> str:
     return exc.message + (f" ({exc.hint})" if exc.hint else "")
 
 
-class _Located(Exception):
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-
-
-def _document(text: str, name: str) -> Document:
-    from aicost.sheets.yamlio import parse
-
-    try:
-        return parse(text, name)
-    except AicostError:
-        duplicates = duplicate_keys(text, name)
-        if len(duplicates) > 1:  # the parser stops at the first; list them all
-            raise _Located(duplicates) from None
-        raise
-
-
-def duplicate_keys(text: str, name: str) -> list[Problem]:
-    """Every duplicate mapping key in a YAML text (the strict reader stops at the first)."""
-    import yaml
-
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return []
-    found: list[Problem] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, yaml.MappingNode):
-            seen: dict[str, int] = {}
-            for key, value in current.value:
-                if isinstance(key, yaml.ScalarNode):
-                    if key.value in seen:
-                        mark = key.start_mark
-                        found.append(
-                            Problem(
-                                Location(name, mark.line + 1, mark.column + 1),
-                                "error",
-                                f"duplicate key {key.value!r} (first defined on line {seen[key.value]}) "
-                                "(remove one of them)",
-                            )
-                        )
-                    else:
-                        seen[key.value] = key.start_mark.line + 1
-                stack.append(value)
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
-    return found
+def _duplicate_providers(documents: Sequence[Document]) -> list[Problem]:
+    """Two sheets of one provider in one directory: loading it would keep only the later one."""
+    first: dict[tuple[str, str], Document] = {}
+    problems = []
+    for doc in documents:
+        provider = doc.data.get("provider") if isinstance(doc.data, dict) else None
+        if not isinstance(provider, str):
+            continue
+        key = (os.path.dirname(doc.path), provider)
+        if key in first:
+            problems.append(
+                _at(
+                    doc,
+                    ("provider",),
+                    "error",
+                    f"provider {provider!r} is also the provider of {first[key].path}; "
+                    "a directory holds one sheet per provider (merge them or rename one)",
+                )
+            )
+        else:
+            first[key] = doc
+    return problems
 
 
 def _known_currencies(documents: Iterable[Document]) -> set[str] | None:
@@ -139,6 +114,8 @@ def check_document(doc: Document, checks: Checks, currencies: set[str] | None) -
     from aicost.sheets import schema
     from aicost.sheets.loader import kind_of
 
+    if isinstance(doc.data, dict) and "workloads" in doc.data:
+        return check_workloads(doc)
     try:
         kind = kind_of(doc)
     except AicostError as exc:
@@ -160,30 +137,61 @@ def check_document(doc: Document, checks: Checks, currencies: set[str] | None) -
     return check_sheet(doc, checks, currencies)
 
 
+def check_workloads(doc: Document) -> list[Problem]:
+    """A workload file: each workload checked on its own, then names unique and top-level keys."""
+    from aicost.sheets import schema
+
+    data: dict[str, Any] = doc.data
+    items = data.get("workloads")
+    if not isinstance(items, list):
+        found: list[Problem] = _validate(schema.WorkloadFileModel, doc)
+        return found
+    problems: list[Problem] = []
+    parts = _parts(doc, ("workloads",))
+    names: dict[str, int] = {}
+    for index, item in enumerate(items):
+        problems += _validate(schema.WorkloadModel, parts[index])
+        name = item.get("name") if isinstance(item, dict) else None
+        if isinstance(name, str):
+            if name in names:
+                problems.append(
+                    _at(
+                        doc,
+                        ("workloads", index, "name"),
+                        "error",
+                        f"workloads[{index}].name {name!r} is used twice (first by "
+                        f"workloads[{names[name]}]); give each workload its own name",
+                    )
+                )
+            else:
+                names[name] = index
+    stub = dict(data, workloads=[{"name": str(i)} for i in range(len(items))])
+    problems += _validate(schema.WorkloadFileModel, Document(doc.path, stub, doc.marks, doc.text))
+    return problems
+
+
 def check_sheet(doc: Document, checks: Checks, currencies: set[str] | None) -> list[Problem]:
     from aicost.sheets import schema
+    from aicost.sheets.loader import reference_problems
 
     data: dict[str, Any] = doc.data
     problems: list[Problem] = []
     models = data.get("models")
-    valid: dict[str, schema.ModelModel] = {}
     if isinstance(models, dict):
         # Each model on its own, so one broken model does not hide the checks of the others
+        parts = _parts(doc, ("models",))
         for model_id in models:
-            sub = _subdocument(doc, ("models", model_id))
-            found = _validate(schema.ModelModel, sub, keep=True)
-            if isinstance(found, list):
-                problems += found
-            else:
-                valid[model_id] = found
+            problems += _model_problems(parts[model_id])
         stub = dict(data, models={k: {"input": 0, "output": 0} for k in models})
         problems += _validate(schema.SheetModel, Document(doc.path, stub, doc.marks, doc.text))
+        problems += reference_problems(
+            doc, ((k, m.get("aliases")) for k, m in models.items() if isinstance(m, dict))
+        )
+        for model_id, entry in models.items():
+            problems += _rate_warnings(doc, ("models", model_id), entry)
     else:
         problems += _validate(schema.SheetModel, doc)
     problems += _dates(doc, (), data, checks, expect=True)
-    problems += _unique_names(doc, valid)
-    for model_id, model in valid.items():
-        problems += _rate_warnings(doc, ("models", model_id), model)
     currency = data.get("currency")
     if currencies is not None and isinstance(currency, str) and currency not in currencies:
         problems.append(
@@ -210,10 +218,105 @@ def check_sheet(doc: Document, checks: Checks, currencies: set[str] | None) -> l
     return problems
 
 
-def _subdocument(doc: Document, prefix: PathKey) -> Document:
+_PRICES = ("input", "cached_input", "cache_write", "output", "tiers", "windows")
+
+
+def _model_problems(sub: Document) -> list[Problem]:
+    """Every problem of one model entry.
+
+    The schema stops at a model's first broken cross-field rule; when the entry fails, its parts are
+    checked again on their own (its current prices, each history period, the order of its periods)
+    so a problem in one does not hide the others.
+    """
+    from aicost.sheets import schema
+
+    found: list[Problem] = _validate(schema.ModelModel, sub)
+    entry = sub.data
+    if not found or not isinstance(entry, dict):
+        return found
+    problems = {(p.where, p.message): p for p in found}
+    current = {k: v for k, v in entry.items() if k not in ("history", "retired")}
+    checks: list[tuple[type[schema.PricedModel], Document]] = [
+        (schema.ModelModel, Document(sub.path, current, sub.marks, sub.text))
+    ]
+    history = entry.get("history")
+    if isinstance(history, list):
+        checks += [(schema.PeriodModel, part) for part in _parts(sub, ("history",)).values()]
+        bare = [
+            {k: v for k, v in p.items() if k in ("until", "since")} | {"input": 0, "output": 0}
+            if isinstance(p, dict)
+            else p
+            for p in history
+        ]
+        dates = {k: v for k, v in entry.items() if k not in _PRICES}
+        dates |= {"history": bare, "input": 0, "output": 0}
+        checks.append((schema.ModelModel, Document(sub.path, dates, sub.marks, sub.text)))
+    for model, part in checks:
+        for problem in _validate(model, part):
+            problems.setdefault((problem.where, problem.message), problem)
+    return list(problems.values())
+
+
+def _parts(doc: Document, prefix: PathKey) -> dict[str | int, Document]:
+    """Each entry under `prefix` (each model, each workload) as a document of its own.
+
+    One pass over the marks serves all of them, so checking n entries is linear in n.
+    """
+    container = _get(doc.data, *prefix)
+    if isinstance(container, dict):
+        keys: list[str | int] = list(container)
+    elif isinstance(container, list):
+        keys = list(range(len(container)))
+    else:
+        return {}
     size = len(prefix)
-    marks = {key[size:]: mark for key, mark in doc.marks.items() if key[:size] == prefix}
-    return Document(doc.path, _get(doc.data, *prefix), marks, doc.text)
+    marks: dict[str | int, dict[PathKey, tuple[int, int]]] = {k: {} for k in keys}
+    for key, mark in doc.marks.items():
+        if len(key) > size and key[:size] == prefix and key[size] in marks:
+            marks[key[size]][key[size + 1 :]] = mark
+    return {k: Document(doc.path, _get(container, k), marks[k], doc.text) for k in keys}
+
+
+def _rate_warnings(doc: Document, key: PathKey, entry: Any) -> list[Problem]:
+    """`cached_input` above `input`: a cache hit should never cost more than a miss.
+
+    Read from the entry as written, so a model with other problems is still checked.
+    """
+    if not isinstance(entry, dict):
+        return []
+    problems = []
+    places: list[tuple[PathKey, Any]] = [(key, entry)]
+    history = entry.get("history")
+    if isinstance(history, list):
+        places += [((*key, "history", i), p) for i, p in enumerate(history)]
+    for where, priced in places:
+        if not isinstance(priced, dict):
+            continue
+        rates: list[tuple[PathKey, Any]] = [(where, priced)]
+        tiers = priced.get("tiers")
+        if isinstance(tiers, list):
+            rates = [((*where, "tiers", i), t) for i, t in enumerate(tiers)]
+        for place, item in rates:
+            if not isinstance(item, dict):
+                continue
+            cached: Any = item.get("cached_input")
+            full: Any = item.get("input")
+            if _is_number(cached) and _is_number(full) and cached > full:
+                problems.append(
+                    _at(
+                        doc,
+                        (*place, "cached_input"),
+                        "warning",
+                        f"cached_input {cached} is above input {full}; cache hits usually cost less",
+                    )
+                )
+    return problems
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _validate(model: Any, doc: Document, keep: bool = False) -> Any:
@@ -284,52 +387,4 @@ def _dates(
                     "check the prices against the source again",
                 )
             )
-    return problems
-
-
-def _unique_names(doc: Document, models: dict[str, Any]) -> list[Problem]:
-    problems = []
-    seen: dict[str, str] = {}
-    for model_id, entry in models.items():
-        for index, ref in enumerate((model_id, *entry.aliases)):
-            key = ref.lower()
-            if key in seen:
-                where: PathKey = (
-                    ("models", model_id)
-                    if index == 0
-                    else ("models", model_id, "aliases", index - 1)
-                )
-                problems.append(
-                    _at(
-                        doc,
-                        where,
-                        "error",
-                        f"{ref!r} is already used by model {seen[key]!r}; ids and aliases must be unique",
-                    )
-                )
-                continue
-            seen[key] = model_id
-    return problems
-
-
-def _rate_warnings(doc: Document, key: PathKey, model: Any) -> list[Problem]:
-    """`cached_input` above `input`: a cache hit should never cost more than a miss."""
-    problems = []
-    places: list[tuple[PathKey, Any]] = [(key, model)]
-    places += [((*key, "history", i), p) for i, p in enumerate(model.history)]
-    for where, priced in places:
-        rates: list[tuple[PathKey, Any]] = [(where, priced)]
-        if priced.tiers is not None:
-            rates = [((*where, "tiers", i), t) for i, t in enumerate(priced.tiers)]
-        for place, item in rates:
-            cached: Decimal | None = item.cached_input
-            if cached is not None and item.input is not None and cached > item.input:
-                problems.append(
-                    _at(
-                        doc,
-                        (*place, "cached_input"),
-                        "warning",
-                        f"cached_input {cached} is above input {item.input}; cache hits usually cost less",
-                    )
-                )
     return problems
