@@ -56,6 +56,18 @@ app.add_typer(training.training_app, name="training")
 # -- entry point ----------------------------------------------------------------------------------
 
 
+def _usage_errors() -> type[Exception]:
+    """The base class of Typer's usage errors: its own since it stopped depending on click,
+    click's `ClickException` before that (the same class under the older name)."""
+    found = getattr(typer, "TyperException", None)
+    if found is None:
+        import importlib
+
+        found = importlib.import_module("click.exceptions").ClickException
+    assert isinstance(found, type) and issubclass(found, Exception)
+    return found
+
+
 def parse_and_run(args: list[str]) -> int:
     """Typer parses the command line; its usage errors become one `error:` line and exit 2."""
     try:
@@ -66,7 +78,7 @@ def parse_and_run(args: list[str]) -> int:
     except typer.Abort:
         sys.stderr.write("error: aborted\n")
         return EXIT_INPUT
-    except typer.TyperException as exc:
+    except _usage_errors() as exc:
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         message = message.replace("Value error, ", "")
         context = getattr(exc, "ctx", None)
