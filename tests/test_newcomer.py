@@ -73,9 +73,12 @@ def base_env(home: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """What actions/setup-python gives: a Python with pip first on PATH, and nothing else."""
+    """What actions/setup-python gives: a Python with a current pip first on PATH, nothing else.
+
+    (The pip bundled with Python 3.11's venv is too old to read a `git+file:///` requirement.)
+    """
     where = tmp_path_factory.mktemp("setup-python") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--upgrade-deps", str(where)], check=True)
     return where / "bin"
 
 
@@ -139,7 +142,15 @@ def run_workflow(repo: Path, bin_dir: Path, env: dict[str, str]) -> list[tuple[s
             continue
         Path(env["GITHUB_OUTPUT"]).write_text("")
         proc = subprocess.run(
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", expand(step["run"], outputs)],
+            [
+                "bash",
+                "--noprofile",
+                "--norc",
+                "-eo",
+                "pipefail",
+                "-c",
+                expand(step["run"], outputs),
+            ],
             cwd=repo,
             env=env,
             capture_output=True,

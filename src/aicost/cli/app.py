@@ -57,14 +57,12 @@ app.add_typer(training.training_app, name="training")
 
 
 def _usage_errors() -> type[Exception]:
-    """The base class of Typer's usage errors: its own since it stopped depending on click,
-    click's `ClickException` before that (the same class under the older name)."""
-    found = getattr(typer, "TyperException", None)
-    if found is None:
-        import importlib
-
-        found = importlib.import_module("click.exceptions").ClickException
-    assert isinstance(found, type) and issubclass(found, Exception)
+    """The root of Typer's usage errors, whatever its version calls it: click's `ClickException`
+    where typer depends on click, its vendored copy after that, `TyperException` on the newest.
+    It is the class just under `Exception` in the ancestry of `typer.BadParameter`."""
+    ancestry = typer.BadParameter.__mro__
+    found = ancestry[ancestry.index(Exception) - 1]
+    assert issubclass(found, Exception)
     return found
 
 
