@@ -56,6 +56,16 @@ app.add_typer(training.training_app, name="training")
 # -- entry point ----------------------------------------------------------------------------------
 
 
+def _usage_errors() -> type[Exception]:
+    """The root of Typer's usage errors, whatever its version calls it: click's `ClickException`
+    where typer depends on click, its vendored copy after that, `TyperException` on the newest.
+    It is the class just under `Exception` in the ancestry of `typer.BadParameter`."""
+    ancestry = typer.BadParameter.__mro__
+    found = ancestry[ancestry.index(Exception) - 1]
+    assert issubclass(found, Exception)
+    return found
+
+
 def parse_and_run(args: list[str]) -> int:
     """Typer parses the command line; its usage errors become one `error:` line and exit 2."""
     try:
@@ -66,7 +76,7 @@ def parse_and_run(args: list[str]) -> int:
     except typer.Abort:
         sys.stderr.write("error: aborted\n")
         return EXIT_INPUT
-    except typer.TyperException as exc:
+    except _usage_errors() as exc:
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         message = message.replace("Value error, ", "")
         context = getattr(exc, "ctx", None)

@@ -6,7 +6,7 @@ import os
 import sys
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,6 +14,10 @@ from aicost.cli.commands import EXIT_GATE, emit, fail, moment, parse_or_fail, wr
 from aicost.cli.options import AsOfOpt, CurrencyOpt, FormatOpt, NoColorOpt
 from aicost.render import Format
 from aicost.render.text import plain
+
+if TYPE_CHECKING:
+    from aicost.engine.diffing import Change, Impact
+    from aicost.engine.shifts import RateShift
 
 
 class Gate(StrEnum):
@@ -85,9 +89,10 @@ def diff(
 ) -> None:
     """Semantic diff of two price catalogs (files, directories, @bundled or git REV:PATH)."""
     from aicost.cli.commands import check_currency
+    from aicost.engine.diffing import Change, Impact, summary
     from aicost.engine.diffing import diff as diff_catalogs
-    from aicost.engine.diffing import summary
     from aicost.engine.report import DiffResult, Report
+    from aicost.engine.shifts import RateShift
     from aicost.model.limits import PERCENT
     from aicost.model.quantity import parse_amount
     from aicost.sheets.sources import load_catalog
@@ -104,8 +109,10 @@ def diff(
     workloads = read_workloads(workload_file) if workload_file else []
     before = load_catalog([old])
     after = load_catalog([new])
-    code = check_currency(after, currency) if workloads else currency.strip().upper()
+    code = check_currency(after, currency)
     result = diff_catalogs(before, after, workloads, at=at, currency=code)
+    # the gate is worked out before anything is printed: a gate that cannot be judged is exit 2
+    matched = [] if fail_on is None else result.gate(fail_on.value, limit or Decimal(0))
     report = Report(
         kind="diff",
         payload=DiffResult(old, new, list(result.changes), list(result.impact), summary(result)),
@@ -124,18 +131,18 @@ def diff(
     if exit_code and not result.empty:
         sys.stderr.write(f"diff: {len(result.changes)} change(s)\n")
         tripped = True
-    if fail_on is not None:
-        matched = result.gate(fail_on.value, limit if limit is not None else Decimal(0))
-        if matched:
-            above = f" above {limit}%" if limit else ""
-            sys.stderr.write(f"fail-on {fail_on.value}: {len(matched)} change(s){above}:\n")
-            for change in matched:
-                where = plain(
-                    "/".join(p for p in (change.provider, change.model, change.path) if p)
-                )
-                pct = "" if change.percent is None else f" ({change.percent:+.1f}%)"
-                sys.stderr.write(f"  {where}: {change.kind}{pct}\n")
-            tripped = True
+    if matched:
+        assert fail_on is not None
+        above = f" above {limit}%" if limit else ""
+        for label, rows in (
+            ("change(s)", [m for m in matched if isinstance(m, Change)]),
+            ("effective rate(s)", [m for m in matched if isinstance(m, RateShift)]),
+            ("workload(s)", [m for m in matched if isinstance(m, Impact)]),
+        ):
+            if rows:
+                sys.stderr.write(f"fail-on {fail_on.value}: {len(rows)} {label}{above}:\n")
+                sys.stderr.writelines(f"  {plain(_trip_line(row))}\n" for row in rows)
+        tripped = True
     if tripped:
         raise typer.Exit(EXIT_GATE)
 
@@ -171,6 +178,36 @@ def append_summary(path: str, text: str) -> None:
         fail(f"cannot write the step summary {plain(path)}: {exc.strerror or exc}")
     finally:
         os.close(fd)
+
+
+def _trip_line(trip: Change | RateShift | Impact) -> str:
+    """One stderr line for what tripped a gate."""
+    from aicost.engine.diffing import Change, Impact
+    from aicost.model.prices import DAYS
+
+    pct = "" if trip.percent is None else f" ({trip.percent:+,.1f}%)"
+    if isinstance(trip, Change):
+        where = "/".join(p for p in (trip.provider, trip.model, trip.path) if p)
+        return f"{where}: {trip.kind}{pct}"
+    if isinstance(trip, Impact):
+        old = "no price" if trip.old_monthly is None else f"{trip.old_monthly:,.2f}"
+        new = "no price" if trip.new_monthly is None else f"{trip.new_monthly:,.2f}"
+        return (
+            f"workload {trip.workload} on {trip.provider}/{trip.model}: monthly "
+            f"{old} -> {new} {trip.currency}{pct}"
+        )
+    band = trip.band
+    top = "+" if band.prompt_to is None else f"-{band.prompt_to:,}"
+    bands = [f"prompts of {band.prompt_from:,}{top} tokens"]
+    if band.minute is not None:
+        day, minute = divmod(band.minute, 24 * 60)
+        bands.append(f"at {DAYS[day]} {minute // 60:02d}:{minute % 60:02d} UTC")
+    if band.batch:
+        bands.append("batch")
+    return (
+        f"{trip.provider}/{trip.model}: {trip.token} billed at {trip.old:,.4f} -> "
+        f"{trip.new:,.4f} {trip.currency} per 1M ({', '.join(bands)}){pct}"
+    )
 
 
 def validate(

@@ -15,6 +15,7 @@ from typing import Any
 
 from aicost.engine.estimate import conversion_pair
 from aicost.engine.pricing import Workload, price_workload
+from aicost.engine.shifts import CurrencyGap, RateShift, rate_shifts
 from aicost.model.catalog import Catalog
 from aicost.model.errors import AicostError
 from aicost.model.limits import in_money_context, money_context
@@ -81,22 +82,41 @@ class Impact:
     percent: Decimal | None
 
 
+Trip = Change | RateShift | Impact
+
+
 @dataclass(frozen=True, slots=True)
 class CatalogDiff:
     changes: tuple[Change, ...]
     impact: tuple[Impact, ...] = ()
+    shifts: tuple[RateShift, ...] = ()  # effective rates that moved, per model (see shifts.py)
+    gaps: tuple[CurrencyGap, ...] = ()  # sheets whose currency switched with no rate to compare
 
     @property
     def empty(self) -> bool:
         return not self.changes
 
-    def gate(self, on: str, threshold: Decimal = Decimal(0)) -> list[Change]:
-        """Changes that trip `--fail-on ON --threshold PCT`: |percent| strictly above the threshold.
+    def gate(self, on: str, threshold: Decimal = Decimal(0)) -> list[Trip]:
+        """What trips `--fail-on ON --threshold PCT`: a move strictly above the threshold.
 
-        An increase from zero (no percent) always trips; removals (of a model or provider, or a model
-        retiring) ignore the threshold.
+        Three views of one diff, so no change that moves a bill slips through:
+        - field changes of current prices (`output`, `tiers[1].input`, a multiplier);
+        - effective rates (`shifts`): what a token is billed at once tiers, absent cache rates,
+          windows, batch and the sheet's currency are applied, for models no field change already
+          tripped; this sees flat prices turned into tiers, `cached_input` removed, a currency
+          switch;
+        - workload impact rows (with `--workload`): a workload's monthly bill on a model.
+        A rise from zero (no percent) always trips; removals (of a model or provider, a model
+        retiring, a priced model gone from a workload's rows) ignore the threshold.
         """
-        found = []
+        if on != "removal" and self.gaps:
+            gap = self.gaps[0]
+            raise AicostError(
+                f"cannot gate on prices of {gap.provider}: its sheet switched currency "
+                f"{gap.old} -> {gap.new} and {gap.reason}",
+                hint=gap.hint or "add the rate to fx.yaml",
+            )
+        found: list[Trip] = []
         for change in self.changes:
             if on in ("removal", "any") and change.is_removal:
                 found.append(change)
@@ -104,14 +124,38 @@ class CatalogDiff:
             if on == "removal" or change.kind != "changed" or not change.is_price:
                 continue
             assert isinstance(change.old, Decimal) and isinstance(change.new, Decimal)
-            direction = "increase" if change.new > change.old else "decrease"
-            if on not in (direction, "any"):
+            if change.delta is None:  # different currencies: the effective rates compare them
                 continue
-            if change.delta is None:  # the two sides price in different currencies
-                continue
-            if change.percent is None or abs(change.percent) > threshold:
+            if _trips(on, change.old, change.new, change.percent, threshold):
                 found.append(change)
+        tripped = {(c.provider, c.model) for c in found if isinstance(c, Change)}
+        for shift in self.shifts:
+            if (shift.provider, shift.model) in tripped or (shift.provider, None) in tripped:
+                continue
+            if _trips(on, shift.old, shift.new, shift.percent, threshold):
+                found.append(shift)
+        for row in self.impact:
+            if row.old_monthly is not None and row.new_monthly is None:
+                if on in ("removal", "any"):
+                    found.append(row)
+            elif (
+                row.old_monthly is not None
+                and row.new_monthly is not None
+                and _trips(on, row.old_monthly, row.new_monthly, row.percent, threshold)
+            ):
+                found.append(row)
         return found
+
+
+def _trips(
+    on: str, old: Decimal, new: Decimal, percent: Decimal | None, threshold: Decimal
+) -> bool:
+    if old == new or on == "removal":
+        return False
+    direction = "increase" if new > old else "decrease"
+    if on not in (direction, "any"):
+        return False
+    return percent is None or abs(percent) > threshold
 
 
 def percent_change(old: Decimal, new: Decimal) -> Decimal | None:
@@ -443,7 +487,8 @@ def diff(
     impact = (
         workload_impact(old, new, workloads, changes, at=at, currency=currency) if workloads else []
     )
-    return CatalogDiff(tuple(changes), tuple(impact))
+    shifts, gaps = rate_shifts(old, new) if changes else ([], [])
+    return CatalogDiff(tuple(changes), tuple(impact), tuple(shifts), tuple(gaps))
 
 
 def summary(result: CatalogDiff) -> dict[str, int]:
