@@ -315,3 +315,18 @@ def test_every_current_model_has_a_context_window(run: Run) -> None:
     missing = {f"{m['provider']}/{m['id']}" for m in models if m["context_window"] is None}
     assert missing == NO_WINDOW
     assert len(models) - len(missing) == 119
+
+
+def test_readme_states_the_bundled_counts(run: Run) -> None:
+    sheets = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in PRICES.glob("*.yaml")]
+    priced_sheets = [s for s in sheets if isinstance(s, dict) and s.get("models")]
+    total = sum(len(s["models"]) for s in priced_sheets)
+    companies = {s["provider"].removesuffix("-cn") for s in priced_sheets}
+    code, out, err = run(["models", "-f", "json", "--as-of", TODAY])
+    assert code == 0, err
+    current = len(json.loads(out)["models"])
+    readme = (PRICES.parent / "README.md").read_text(encoding="utf-8")
+    assert f"catalog of {len(companies)} providers" in readme
+    assert f"in {len(priced_sheets)} price\nsheets" in readme
+    assert f"{total} models, {current} of them priced on\n{TODAY}" in readme
+    assert {s["checked"].isoformat() for s in priced_sheets} == {TODAY}
