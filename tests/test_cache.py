@@ -26,7 +26,7 @@ COMMANDS = [
         "day",
         "--currency",
         "EUR",
-        *AS_OF,
+        *("--as-of", "2026-11-01"),  # fx.yaml has EUR from 2026-10-30 only
     ],
     ["models", *AS_OF],
     ["history", "openai/o3", *AS_OF],

@@ -193,3 +193,140 @@ def test_bundled_catalog_validates_clean(run: Run) -> None:
     code, _, err = run(["validate"])
     assert code == 0
     assert "0 error(s), 0 warning(s)" in err
+
+
+# Schema 1.1 data: 1-hour cache writes, service tiers, context windows, dated exchange rates.
+
+
+def priced(run: Run, model: str, *args: object, as_of: str = TODAY) -> dict[str, Any]:
+    code, out, err = run(["estimate", "-m", model, *args, "-f", "json", "--as-of", as_of])
+    assert code == 0, err
+    data: dict[str, Any] = json.loads(out)
+    return data
+
+
+def test_no_schema_1_1_comment_markers_are_left() -> None:
+    for sheet in PRICES.glob("*.yaml"):
+        assert "# 1.1:" not in sheet.read_text(encoding="utf-8"), sheet.name
+
+
+@pytest.mark.parametrize(
+    ("model", "tokens", "cost"),
+    [("anthropic/claude-opus-5", "1M", "10"), ("anthropic/claude-haiku-4-5", "100k", "0.2")],
+)
+def test_claude_one_hour_cache_write_is_twice_input(
+    run: Run, model: str, tokens: str, cost: str
+) -> None:
+    args = ("-i", tokens, "--cache-write-1h-tokens", tokens, "-o", "0")
+    (row,) = priced(run, model, *args)["rows"]
+    # every input token written to the 1-hour cache at cache_write_1h (2x input): Opus 5
+    # 1M x 10 = 10, Haiku 4.5 100k x 2 = 0.2; not the 5-minute write (6.25 / 1.25)
+    assert Decimal(row["cache_write_cost"]) == Decimal(cost)
+    assert Decimal(row["total"]) == Decimal(cost)
+    assert row["warnings"] == []
+
+
+def test_openai_batch_keeps_cached_reads_at_the_standard_rate(run: Run) -> None:
+    args = ("-i", "1M", "--cached-tokens", "500k", "-o", "1M", "--batch-share", "1")
+    (row,) = priced(run, "openai/gpt-4.1", *args)["rows"]
+    # batch 1.00 / cached 0.50 (standard, not 0.25) / 4.00: 0.5 + 0.25 + 4
+    assert Decimal(row["cached_cost"]) == Decimal("0.25")
+    assert Decimal(row["total"]) == Decimal("4.75")
+
+
+@pytest.mark.parametrize(
+    ("model", "cached"),
+    [
+        ("google/gemini-2.5-flash", "0.03"),  # batch keeps the standard 0.03 cache read
+        ("google/gemini-3.6-flash", "0.0375"),  # batch halves 0.075 (the sheet multiplier)
+        ("google/gemini-3.5-flash-lite", "0.02"),  # explicit, published rounded rate
+    ],
+)
+def test_gemini_batch_cached_reads(run: Run, model: str, cached: str) -> None:
+    args = ("-i", "1M", "--cached-tokens", "1M", "-o", "0", "--batch-share", "1")
+    (row,) = priced(run, model, *args)["rows"]
+    assert Decimal(row["cached_cost"]) == Decimal(cached)
+    assert Decimal(row["total"]) == Decimal(cached)
+
+
+def test_priority_share_is_a_multiplier_on_list(run: Run) -> None:
+    args = ("-i", "1M", "-o", "1M", "--service-tier-share", "priority=0.5")
+    (row,) = priced(run, "openai/gpt-4o", *args)["rows"]
+    # list 2.50 + 10.00; priority x1.7 = 4.25 + 17.00; half of each: 6.375 + 10.5 = 16.875
+    assert Decimal(row["total"]) == Decimal("16.875")
+
+
+def test_gpt_5_4_priority_is_flat_above_272k(run: Run) -> None:
+    args = ("-i", "300k", "-o", "100k", "--service-tier-share", "priority=1")
+    (row,) = priced(run, "openai/gpt-5.4", *args)["rows"]
+    # priority 5.00 / 30.00 with no long-context tier: 300k x 5 + 100k x 30 = 1.5 + 3
+    assert Decimal(row["total"]) == Decimal("4.5")
+
+
+def test_o4_mini_flex_cached_rate_is_the_published_one(run: Run) -> None:
+    args = ("-i", "1M", "--cached-tokens", "1M", "-o", "1M", "--service-tier-share", "flex=1")
+    (row,) = priced(run, "openai/o4-mini", *args, as_of="2026-10-22")["rows"]  # retired 10-23
+    # flex cached 0.138 (not 0.275 x 0.5 = 0.1375), output 2.20
+    assert Decimal(row["cached_cost"]) == Decimal("0.138")
+    assert Decimal(row["total"]) == Decimal("2.338")
+
+
+@pytest.mark.parametrize(
+    ("model", "as_of", "tokens", "fx_date", "cny"),
+    [
+        # launch promotion: input 1 CNY per 1M; 7,246,500 tokens = 7.2465 CNY = 1 USD at 7.2465
+        ("deepseek-cn/deepseek-chat", "2025-02-01", "7246500", "2025-01-27", "7.2465"),
+        # standard price: input 2 CNY; 3,625,000 tokens = 7.25 CNY = 1 USD at 7.2500
+        ("deepseek-cn/deepseek-chat", "2025-03-01", "3625000", "2025-02-24", "7.2500"),
+        # today: V4.1 Flash input 2 CNY; 3,326,450 tokens = 6.6529 CNY = 1 USD at 6.6529
+        ("deepseek-cn/deepseek-flash", TODAY, "3326450", "2026-10-30", "6.6529"),
+    ],
+)
+def test_cny_prices_convert_at_the_rate_of_their_date(
+    run: Run, model: str, as_of: str, tokens: str, fx_date: str, cny: str
+) -> None:
+    data = priced(run, model, "-i", tokens, "-o", "0", as_of=as_of)
+    (row,) = data["rows"]
+    assert Decimal(row["total"]) == Decimal(1)
+    assert data["fx"]["date"] == fx_date
+    assert Decimal(data["fx"]["rates"]["CNY"]) == Decimal(cny)
+
+
+def test_eur_before_the_newest_rates_is_an_error_not_a_stale_rate(run: Run) -> None:
+    code, out, err = run(
+        [
+            *("estimate", "-m", "anthropic/claude-opus-4-5", "-i", "1M", "-o", "1M"),
+            *("--currency", "EUR", "--as-of", "2025-06-01"),
+        ]
+    )
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("error: no exchange rate for EUR")
+
+
+# Current models whose window no source gives (a comment in the sheet says so).
+NO_WINDOW = {"alibaba-cn/qvq-max", "alibaba-cn/qvq-plus"}
+
+
+def test_every_current_model_has_a_context_window(run: Run) -> None:
+    code, out, err = run(["models", "-f", "json", "--as-of", TODAY])
+    assert code == 0, err
+    models = json.loads(out)["models"]
+    missing = {f"{m['provider']}/{m['id']}" for m in models if m["context_window"] is None}
+    assert missing == NO_WINDOW
+    assert len(models) - len(missing) == 119
+
+
+def test_readme_states_the_bundled_counts(run: Run) -> None:
+    sheets = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in PRICES.glob("*.yaml")]
+    priced_sheets = [s for s in sheets if isinstance(s, dict) and s.get("models")]
+    total = sum(len(s["models"]) for s in priced_sheets)
+    companies = {s["provider"].removesuffix("-cn") for s in priced_sheets}
+    code, out, err = run(["models", "-f", "json", "--as-of", TODAY])
+    assert code == 0, err
+    current = len(json.loads(out)["models"])
+    readme = (PRICES.parent / "README.md").read_text(encoding="utf-8")
+    assert f"catalog of {len(companies)} providers" in readme
+    assert f"in {len(priced_sheets)} price\nsheets" in readme
+    assert f"{total} models, {current} of them priced on\n{TODAY}" in readme
+    assert {s["checked"].isoformat() for s in priced_sheets} == {TODAY}
