@@ -186,6 +186,7 @@ _ALLOWED: dict[tuple[str, str], Any] = {
             "ModelPrice",
             "Period",
             "Rates",
+            "ServiceTier",
             "Window",
             "TrainingClaim",
             "FxRates",
