@@ -67,15 +67,14 @@ def csv_text(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 def jsonl_text(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "".join(
-        json.dumps(dict(zip(columns, (plain(v) for v in row), strict=True))) + "\n"
-        for row in rows
+        json.dumps(dict(zip(columns, (plain(v) for v in row), strict=True))) + "\n" for row in rows
     )
 
 
 def parquet_bytes(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
     try:
-        import pyarrow as pa  # type: ignore[import-not-found, unused-ignore]
-        import pyarrow.parquet as pq  # type: ignore[import-not-found, unused-ignore]
+        import pyarrow as pa  # type: ignore[import-not-found, import-untyped, unused-ignore]
+        import pyarrow.parquet as pq  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except ImportError:
         raise AicostError("writing .parquet needs pyarrow", hint=PARQUET_HINT) from None
     arrays: list[Any] = []
@@ -83,9 +82,12 @@ def parquet_bytes(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> b
         values = [row[index] for row in rows]
         sample = next((v for v in values if v is not None), "")
         if isinstance(sample, Decimal):
-            scale = max((max(0, -int(v.normalize().as_tuple().exponent)) for v in values), default=0)
+            decimals = [v for v in values if isinstance(v, Decimal)]
+            scale = max(
+                (max(0, -int(v.normalize().as_tuple().exponent)) for v in decimals), default=0
+            )
             kind = pa.decimal128(38, scale)
-            values = [v.quantize(Decimal(1).scaleb(-scale)) for v in values]
+            values = [v.quantize(Decimal(1).scaleb(-scale)) for v in decimals]
         elif isinstance(sample, dt.datetime):
             kind = pa.timestamp("us")
         elif isinstance(sample, int):

@@ -169,8 +169,8 @@ def week_segments(windows: tuple[Window, ...]) -> list[tuple[int, int, Window | 
 def periods_in_force(model: ModelPrice) -> list[tuple[dt.datetime, dt.datetime, Period]]:
     """[from, until) stretches with the period `period_at` picks there; retirement applied."""
     marks: set[dt.datetime] = set()
-    for period in model.periods:
-        marks.update(m for m in (period.since, period.until) if m is not None)
+    for each in model.periods:
+        marks.update(m for m in (each.since, each.until) if m is not None)
     if model.retired is not None:
         marks.add(model.retired)
     marks = {m for m in marks if OPEN_START < m < OPEN_END}
