@@ -480,7 +480,7 @@ def test_existing_files_need_force(run: Run, tmp_path: Path) -> None:
     [
         (["export", "prices-table", "-o", "t.xlsx"], "unknown table format '.xlsx'"),
         (["export", "nope"], "unknown export format 'nope'"),
-        (["export", "prices-table", "-o", "missing-dir/t.csv"], "cannot write"),
+        (["export", "prices-table", "-o", "missing-dir/t.csv"], "missing-dir/t.csv: cannot write"),
     ],
 )
 def test_bad_export_requests(

@@ -110,17 +110,23 @@ def encode(path: Path, columns: Sequence[str], rows: Sequence[Sequence[object]])
     return csv_text(columns, rows).encode("utf-8")
 
 
-def write_whole(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file and a rename: whole or not at all."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def write_whole(files: Sequence[tuple[Path, bytes]]) -> None:
+    """Write each file through a temporary file, renaming only once every one is written."""
+    temps = [(path.with_name(f".{path.name}.{os.getpid()}.tmp"), path) for path, _ in files]
+    where = files[0][0]
     try:
-        temp.write_bytes(data)
-        os.replace(temp, path)
+        for (temp, path), (_, data) in zip(temps, files, strict=True):
+            where = path
+            temp.write_bytes(data)
+        for temp, path in temps:
+            where = path
+            os.replace(temp, path)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            temp.unlink()
+        for temp, _ in temps:
+            with contextlib.suppress(OSError):
+                temp.unlink()
         raise AicostError(
-            f"{path}: cannot write ({exc.strerror or exc})",
+            f"{where}: cannot write ({exc.strerror or exc})",
             hint="check that the directory exists and is writable",
         ) from None
 
@@ -139,7 +145,9 @@ def export(catalog: Catalog, at: dt.datetime, out: Path | None) -> None:
         sys.stdout.write(csv_text(RATE_COLUMNS, rates))
         return
     rates_path, names_file = outputs(out)
-    rates_data = encode(rates_path, RATE_COLUMNS, rates)
-    names_data = encode(names_file, NAME_COLUMNS, names)
-    write_whole(rates_path, rates_data)
-    write_whole(names_file, names_data)
+    write_whole(
+        [
+            (rates_path, encode(rates_path, RATE_COLUMNS, rates)),
+            (names_file, encode(names_file, NAME_COLUMNS, names)),
+        ]
+    )
