@@ -13,7 +13,8 @@ ALLOWED = {
     "engine": {"model", "engine"},
     "sheets": {"model", "engine", "sheets"},
     "render": {"model", "engine", "render"},
-    "cli": {"model", "engine", "sheets", "render", "cli"},
+    "catalogs": {"model", "engine", "sheets", "catalogs"},
+    "cli": {"model", "engine", "sheets", "render", "catalogs", "cli"},
 }
 
 

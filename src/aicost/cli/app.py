@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from aicost.cli import commands, estimate, review, training
+from aicost.cli import catalogs, commands, estimate, review, training
 from aicost.cli.commands import EXIT_INPUT, EXIT_OK
 
 app = typer.Typer(
@@ -50,6 +50,7 @@ app.command()(estimate.history)
 app.command()(review.diff)
 app.command()(review.validate)
 app.command()(review.schema)
+app.command(name="export")(catalogs.export)
 app.add_typer(training.training_app, name="training")
 
 
