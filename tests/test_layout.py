@@ -12,8 +12,9 @@ ALLOWED = {
     "model": {"model"},
     "engine": {"model", "engine"},
     "sheets": {"model", "engine", "sheets"},
+    "catalogs": {"model", "engine", "sheets", "catalogs"},
     "render": {"model", "engine", "render"},
-    "cli": {"model", "engine", "sheets", "render", "cli"},
+    "cli": {"model", "engine", "sheets", "catalogs", "render", "cli"},
 }
 
 

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from aicost.cli import commands, estimate, review, training
+from aicost.cli import catalogs, commands, estimate, review, training
 from aicost.cli.commands import EXIT_INPUT, EXIT_OK
 
 app = typer.Typer(
@@ -51,6 +51,8 @@ app.command()(review.diff)
 app.command()(review.validate)
 app.command()(review.schema)
 app.add_typer(training.training_app, name="training")
+app.command("import")(catalogs.import_catalog)
+app.command("export")(catalogs.export_catalog)
 
 
 # -- entry point ----------------------------------------------------------------------------------
