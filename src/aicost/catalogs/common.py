@@ -19,7 +19,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from aicost.model.catalog import Catalog
 from aicost.model.errors import AicostError
+from aicost.model.prices import Rates
 
 FIELDS = ("input", "cached_input", "cache_write", "cache_write_1h", "output")
 MILLION = Decimal(1_000_000)
@@ -370,6 +372,37 @@ def json_text(value: Any, indent: int = 0) -> str:
     if isinstance(value, dt.date):
         return json.dumps(value.isoformat())
     return json.dumps(value, ensure_ascii=False)
+
+
+PEER_CURRENCY = "USD"  # LiteLLM and genai-prices price in US dollars only
+
+
+def foreign_sheets(catalog: Catalog) -> list[str]:
+    """Sheets a USD-only peer format cannot carry (their prices are in another currency)."""
+    return [f"{s.provider} ({s.currency})" for s in catalog.sheets.values() if s.currency != PEER_CURRENCY]
+
+
+def filled(tiers: tuple[Rates, ...], base: tuple[Rates, ...]) -> tuple[Rates, ...]:
+    """A service tier's explicit rates with every cache rate spelled out, for formats where a rate
+    left out means the list price (aicost bills it as the tier's own input)."""
+
+    def spell(value: Decimal | None, effective: Decimal, listed: bool) -> Decimal | None:
+        return value if value is not None or not listed else effective
+
+    out = []
+    for rates in tiers:
+        listed = {name: any(getattr(r, name) is not None for r in base) for name in FIELDS}
+        out.append(
+            Rates(
+                rates.input,
+                spell(rates.cached_input, rates.cached_rate, listed["cached_input"]),
+                spell(rates.cache_write, rates.cache_write_rate, listed["cache_write"]),
+                rates.output,
+                rates.up_to,
+                spell(rates.cache_write_1h, rates.cache_write_1h_rate, listed["cache_write_1h"]),
+            )
+        )
+    return tuple(out)
 
 
 def emit_text(text: str, out: Path | None) -> None:

@@ -19,11 +19,13 @@ from typing import Any
 
 from aicost.catalogs.common import (
     FIELDS,
+    PEER_CURRENCY,
     Imported,
     ModelDraft,
     PeriodDraft,
     Prices,
     emit_text,
+    filled,
     id_problem,
     json_text,
     slugify,
@@ -183,7 +185,9 @@ def read_model(slug: str, key: str, entry: dict[str, Any], imported: Imported) -
         period = PeriodDraft(prices, since=since, service_replaces_fields=True)
         _time_windows(period, times, draft)
         draft.periods.append(period)
-    for index, variant in enumerate(entry.get("price_variants") or []):
+    # the first matching variant wins, so the later ones are applied first and overwritten
+    variants = list(enumerate(entry.get("price_variants") or []))
+    for index, variant in reversed(variants):
         _variant(draft, variant, index)
     draft.kept.append("prices")
     return draft
@@ -313,6 +317,8 @@ def export(catalog: Catalog, at: dt.datetime, out: Path | None) -> None:
 def providers(catalog: Catalog, at: dt.datetime) -> list[dict[str, Any]]:
     found = []
     for slug, sheet in sorted(catalog.sheets.items()):
+        if sheet.currency != PEER_CURRENCY:
+            continue
         found.append(
             {
                 "id": SLUG_TO_PEER.get(slug, slug),
@@ -353,7 +359,12 @@ def model_entry(model: ModelPrice, at: dt.datetime) -> dict[str, Any]:
         for tier in period.all_service_tiers():
             if tier.name not in VARIANT_OF:
                 continue
-            tiers = tier.tiers or _window_tiers(period, None, tier.multiplier)
+            # a price a variant leaves out keeps the list price there, so spell every one out
+            tiers = (
+                filled(tier.tiers, period.tiers)
+                if tier.tiers
+                else _window_tiers(period, None, tier.multiplier)
+            )
             variant: dict[str, Any] = {"when": VARIANT_OF[tier.name], "prices": _model_price(tiers)}
             if since is not None:
                 variant["constraint"] = {"start_date": since.date().isoformat()}

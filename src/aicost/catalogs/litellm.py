@@ -20,7 +20,9 @@ from aicost.catalogs.common import (
     PeriodDraft,
     Prices,
     FIELDS,
+    PEER_CURRENCY,
     emit_text,
+    filled,
     id_problem,
     json_text,
     missing_rates,
@@ -250,6 +252,8 @@ def export(catalog: Catalog, at: dt.datetime, out: Path | None) -> None:
 def entries(catalog: Catalog, at: dt.datetime) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for model in sorted(catalog.models, key=lambda m: m.ref):
+        if model.currency != PEER_CURRENCY:
+            continue
         period = model.period_at(at)
         if period is None:
             continue
@@ -268,10 +272,11 @@ def model_entry(model: ModelPrice, period: Period, peer_provider: str) -> dict[s
     for tier in period.all_service_tiers():
         if tier.name not in SERVICE_TIERS:
             continue
-        tiers = tier.tiers
-        if tiers is None:
+        if tier.tiers is None:
             assert tier.multiplier is not None
             tiers = tuple(_scaled(r, tier.multiplier) for r in period.tiers)
+        else:  # a rate LiteLLM does not find for a service tier falls back to the list rate
+            tiers = filled(tier.tiers, period.tiers)
         entry.update(_rate_keys(tiers, "_" + TIER_SUFFIXES[tier.name]))
     windows = _windows(period)
     if windows:

@@ -148,6 +148,14 @@ def export_catalog(
     catalog = catalog_for(prices)
     module.export(catalog, at, out)
     if format_name.value in LOSSES:
-        note([f"{format_name.value} does not carry: {LOSSES[format_name.value]}"])
+        from aicost.catalogs.common import PEER_CURRENCY, foreign_sheets
+
+        lines = [f"{format_name.value} does not carry: {LOSSES[format_name.value]}"]
+        foreign = foreign_sheets(catalog)
+        if foreign:
+            lines.append(
+                f"left out, {format_name.value} prices in {PEER_CURRENCY} only: " + ", ".join(foreign)
+            )
+        note(lines)
     if out is not None:
         sys.stderr.write(f"wrote {out}\n")
