@@ -62,7 +62,9 @@ class Imported:
     origin: str  # the file or module the data came from
     models: list[ModelDraft]
     provider_names: dict[str, str] = field(default_factory=dict)  # slug -> the peer's name
-    skipped: dict[str, int] = field(default_factory=dict)  # reason -> count (embeddings, images, ...)
+    skipped: dict[str, int] = field(
+        default_factory=dict
+    )  # reason -> count (embeddings, images, ...)
     invalid: list[tuple[str, str]] = field(default_factory=list)  # (peer key, reason)
 
     @property
@@ -165,7 +167,9 @@ def service_value(base: Prices, tier: Prices, replace_fields: bool) -> Decimal |
     merged: Prices = {}
     for name in FIELDS:
         if name in tier:
-            merged[name] = dict(tier[name]) if replace_fields else {**base.get(name, {}), **tier[name]}
+            merged[name] = (
+                dict(tier[name]) if replace_fields else {**base.get(name, {}), **tier[name]}
+            )
         elif name in base:
             merged[name] = dict(base[name])
     return merged
@@ -358,7 +362,9 @@ def json_text(value: Any, indent: int = 0) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = [f"{inner}{json.dumps(str(k))}: {json_text(v, indent + 1)}" for k, v in value.items()]
+        items = [
+            f"{inner}{json.dumps(str(k))}: {json_text(v, indent + 1)}" for k, v in value.items()
+        ]
         return "{\n" + ",\n".join(items) + "\n" + pad + "}"
     if isinstance(value, list | tuple):
         if not value:
@@ -379,7 +385,11 @@ PEER_CURRENCY = "USD"  # LiteLLM and genai-prices price in US dollars only
 
 def foreign_sheets(catalog: Catalog) -> list[str]:
     """Sheets a USD-only peer format cannot carry (their prices are in another currency)."""
-    return [f"{s.provider} ({s.currency})" for s in catalog.sheets.values() if s.currency != PEER_CURRENCY]
+    return [
+        f"{s.provider} ({s.currency})"
+        for s in catalog.sheets.values()
+        if s.currency != PEER_CURRENCY
+    ]
 
 
 def filled(tiers: tuple[Rates, ...], base: tuple[Rates, ...]) -> tuple[Rates, ...]:

@@ -101,9 +101,7 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
-    return {
-        k: _plain(v) for k, v in vars(value).items() if not k.startswith("_") and v is not None
-    }
+    return {k: _plain(v) for k, v in vars(value).items() if not k.startswith("_") and v is not None}
 
 
 def read(path: Path | None) -> Imported:
@@ -272,12 +270,12 @@ def _time_windows(
         if timed != flat and all(timed.get(n, v) >= v for n, v in flat.items()):
             spans = [(a, b) for a, b, _ in times]
             period.prices = {n: {0: v} for n, v in timed.items()}
-            period.windows.append(
-                {"name": "off-peak", "hours": _hours(_complement(spans)), **flat}
-            )
+            period.windows.append({"name": "off-peak", "hours": _hours(_complement(spans)), **flat})
             return
     for rates in sorted(sets):
-        spans = [(a, b) for a, b, p in times if tuple(sorted((n, by[0]) for n, by in p.items())) == rates]
+        spans = [
+            (a, b) for a, b, p in times if tuple(sorted((n, by[0]) for n, by in p.items())) == rates
+        ]
         period.windows.append({"name": "off-peak", "hours": _hours(spans), **dict(rates)})
 
 
@@ -411,4 +409,3 @@ def _model_price(tiers: tuple[Rates, ...]) -> dict[str, Any]:
         ]
         prices[KEY_OF[name]] = {"base": values[0], "tiers": steps} if steps else values[0]
     return prices
-

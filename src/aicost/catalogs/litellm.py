@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from aicost.catalogs.common import (
+    FIELDS,
     MILLION,
+    PEER_CURRENCY,
     Imported,
     ModelDraft,
     PeriodDraft,
     Prices,
-    FIELDS,
-    PEER_CURRENCY,
     emit_text,
     filled,
     id_problem,
@@ -232,7 +232,7 @@ def _off_peak(spec: dict[str, Any], draft: ModelDraft) -> list[dict[str, Any]]:
 
 
 def _span(text: str) -> str | None:
-    """"10:00-00:00" -> "10:00-24:00"; a whole day ("00:00-00:00") -> None (no hour limit)."""
+    """ "10:00-00:00" -> "10:00-24:00"; a whole day ("00:00-00:00") -> None (no hour limit)."""
     start, _, end = str(text).partition("-")
     if not (re.match(r"^\d\d:\d\d$", start) and re.match(r"^\d\d:\d\d$", end)):
         raise ValueError(text)

@@ -49,7 +49,9 @@ def _module(registry: dict[str, str], name: str) -> ModuleType:
     except ModuleNotFoundError as exc:
         if exc.name != path:
             raise
-        fail(f"the {name} format is not available in this build of aicost", hint=f"{path} is missing")
+        fail(
+            f"the {name} format is not available in this build of aicost", hint=f"{path} is missing"
+        )
 
 
 def import_catalog(
@@ -63,11 +65,15 @@ def import_catalog(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Directory for the sheets, one per provider.", metavar="DIR"),
+        typer.Option(
+            "--out", "-o", help="Directory for the sheets, one per provider.", metavar="DIR"
+        ),
     ] = None,
     provider: Annotated[
         list[str] | None,
-        typer.Option("--provider", "-p", help="Only this aicost provider slug (repeatable).", metavar="SLUG"),
+        typer.Option(
+            "--provider", "-p", help="Only this aicost provider slug (repeatable).", metavar="SLUG"
+        ),
     ] = None,
     force: ForceOpt = False,
     fmt: FormatOpt = Format.table,
@@ -79,7 +85,10 @@ def import_catalog(
     from aicost.engine.report import Report
 
     if out is None:
-        fail("missing -o/--out DIR: where to write the sheets", hint=f"e.g. aicost import {peer.value} -o prices-{peer.value}")
+        fail(
+            "missing -o/--out DIR: where to write the sheets",
+            hint=f"e.g. aicost import {peer.value} -o prices-{peer.value}",
+        )
     if out.exists() and not out.is_dir():
         fail(f"{out} is a file; -o/--out takes a directory")
     if file is not None and not file.is_file():
@@ -128,7 +137,8 @@ def import_catalog(
 
 def export_catalog(
     format_name: Annotated[
-        ExportFormat, typer.Argument(help="The format to write.", case_sensitive=False, metavar="FORMAT")
+        ExportFormat,
+        typer.Argument(help="The format to write.", case_sensitive=False, metavar="FORMAT"),
     ],
     out: Annotated[
         Path | None,
@@ -154,7 +164,8 @@ def export_catalog(
         foreign = foreign_sheets(catalog)
         if foreign:
             lines.append(
-                f"left out, {format_name.value} prices in {PEER_CURRENCY} only: " + ", ".join(foreign)
+                f"left out, {format_name.value} prices in {PEER_CURRENCY} only: "
+                + ", ".join(foreign)
             )
         note(lines)
     if out is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aicost.render.views import add_columns, escape, md_table, new_table
 
@@ -25,7 +25,9 @@ def _lines(report: Report) -> list[list[str]]:
 
 
 def import_table(report: Report) -> RenderableType:
-    out: Any = new_table(f"Imported from {escape(report.fields['source'])}")
+    from rich.table import Table
+
+    out: Table = new_table(f"Imported from {escape(report.fields['source'])}")
     add_columns(out, HEADS, numeric=("Models", "Not kept"))
     for line in _lines(report):
         out.add_row(*(escape(cell) for cell in line))
