@@ -343,3 +343,47 @@ def test_an_exporter_that_is_not_there_is_a_clear_error(
     code, stdout, stderr = run(["export", "prices-table"])
     assert code == 2 and stdout == ""
     assert stderr.startswith("error: the prices-table format is not available")
+
+
+def test_a_bad_off_peak_hour_is_reported_not_written(run: Run, tmp_path: Path) -> None:
+    source = tmp_path / "map.json"
+    source.write_text(
+        json.dumps(
+            {
+                "odd": {
+                    "litellm_provider": "deepseek",
+                    "mode": "chat",
+                    "input_cost_per_token": 1e-06,
+                    "output_cost_per_token": 2e-06,
+                    "off_peak_pricing": {
+                        "input_cost_per_token": 5e-07,
+                        "windows": [{"hours_utc": ["25:00-26:00"], "weekdays": [1]}],
+                    },
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
+    report = imported(run, "litellm", source, tmp_path / "out")
+    assert report["not_kept"][0]["fields"] == ["off_peak_pricing.windows"]
+    odd = model(tmp_path / "out", "deepseek", "odd")
+    assert odd.current.windows == () and odd.current.tiers[0].input == D(1)
+
+
+def test_a_sheet_that_does_not_validate_stops_the_import_before_any_write(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aicost.catalogs import common
+
+    real = common.sheet_text
+
+    def broken(slug: str, *args: Any) -> str:
+        text = real(slug, *args)
+        return text.replace("currency: USD", "currency: usd") if slug == "openai" else text
+
+    monkeypatch.setattr(common, "sheet_text", broken)
+    code, stdout, stderr = run(["import", "litellm", LITELLM, "-o", tmp_path])
+    assert code == 2 and stdout == ""
+    assert stderr.startswith("error: the sheet imported for openai does not validate")
+    assert f"{tmp_path / 'openai.yaml'}:3:11" in stderr and stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

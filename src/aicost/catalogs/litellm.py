@@ -65,6 +65,7 @@ PRICE_KEY = re.compile(
 PRICED = re.compile(r"cost|pricing|uplift|multiplier")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 # -- in -------------------------------------------------------------------------------------------
@@ -234,8 +235,9 @@ def _off_peak(spec: dict[str, Any], draft: ModelDraft) -> list[dict[str, Any]]:
 def _span(text: str) -> str | None:
     """ "10:00-00:00" -> "10:00-24:00"; a whole day ("00:00-00:00") -> None (no hour limit)."""
     start, _, end = str(text).partition("-")
-    if not (re.match(r"^\d\d:\d\d$", start) and re.match(r"^\d\d:\d\d$", end)):
-        raise ValueError(text)
+    for clock in (start, end):
+        if not CLOCK.match(clock):
+            raise ValueError(text)
     if start == end:
         return None
     return f"{start}-{'24:00' if end == '00:00' else end}"
