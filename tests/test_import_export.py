@@ -385,5 +385,5 @@ def test_a_sheet_that_does_not_validate_stops_the_import_before_any_write(
     code, stdout, stderr = run(["import", "litellm", LITELLM, "-o", tmp_path])
     assert code == 2 and stdout == ""
     assert stderr.startswith("error: the sheet imported for openai does not validate")
-    assert f"{tmp_path / 'openai.yaml'}:3:11" in stderr and stderr.count("\n") == 1
+    assert f"{tmp_path / 'openai.yaml'}:3:1: currency" in stderr and stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
