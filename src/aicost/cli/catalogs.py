@@ -55,7 +55,9 @@ def _module(registry: dict[str, str], name: str) -> ModuleType:
 
 
 def import_catalog(
-    peer: Annotated[Peer, typer.Argument(help="The catalog's format.", case_sensitive=False)],
+    peer: Annotated[
+        Peer, typer.Argument(help="The catalog's format.", case_sensitive=False, metavar="PEER")
+    ],
     file: Annotated[
         Path | None,
         typer.Argument(
