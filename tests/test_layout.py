@@ -12,9 +12,9 @@ ALLOWED = {
     "model": {"model"},
     "engine": {"model", "engine"},
     "sheets": {"model", "engine", "sheets"},
-    "render": {"model", "engine", "render"},
     "catalogs": {"model", "engine", "sheets", "catalogs"},
-    "cli": {"model", "engine", "sheets", "render", "catalogs", "cli"},
+    "render": {"model", "engine", "render"},
+    "cli": {"model", "engine", "sheets", "catalogs", "render", "cli"},
 }
 
 

@@ -396,7 +396,7 @@ def export(run: Run, *args: object) -> tuple[int, str, str]:
 def test_csv_export_writes_rates_and_names(run: Run, tmp_path: Path) -> None:
     out = tmp_path / "prices.csv"
     code, stdout, err = export(run, "-o", out)
-    assert (code, stdout, err) == (0, "", "")
+    assert (code, stdout, err) == (0, "", f"wrote {out}\n")
     text = out.read_text(encoding="utf-8")
     lines = text.splitlines()
     assert lines[0] == (
@@ -468,7 +468,10 @@ def test_existing_files_need_force(run: Run, tmp_path: Path) -> None:
     (tmp_path / "prices.names.csv").write_text("keep\n", encoding="utf-8")
     code, stdout, err = export(run, "-o", out)
     assert (code, stdout) == (2, "")
-    assert err == f"error: {tmp_path / 'prices.names.csv'} exists (pass --force to overwrite it)\n"
+    assert err == (
+        f"error: {tmp_path / 'prices.names.csv'} exists; nothing was written "
+        "(pass --force to overwrite it)\n"
+    )
     assert not out.exists()
     code, _, err = export(run, "-o", out, "--force")
     assert code == 0, err
@@ -479,7 +482,7 @@ def test_existing_files_need_force(run: Run, tmp_path: Path) -> None:
     ("argv", "message"),
     [
         (["export", "prices-table", "-o", "t.xlsx"], "unknown table format '.xlsx'"),
-        (["export", "nope"], "unknown export format 'nope'"),
+        (["export", "nope"], "'nope' is not one of 'litellm', 'genai-prices', 'prices-table'"),
         (["export", "prices-table", "-o", "missing-dir/t.csv"], "missing-dir/t.csv: cannot write"),
     ],
 )

@@ -1,9 +1,21 @@
-"""Catalog interop: the catalog written in other shapes (and, later, read from peers' catalogs).
+"""Foreign catalogs in and out: one module per format, each with the same small interface.
 
-`EXPORTERS` maps an `aicost export FORMAT` name to the module whose `export(catalog, at, out)`
-writes it; modules are imported only when their format is asked for.
+An importer module defines `read(path: Path | None, today: date) -> Imported` (None reads the data
+shipped inside the peer's installed package); an exporter module defines
+`export(catalog, at, out)` that writes the whole file (atomically) or to stdout when `out` is None.
 """
 
 from __future__ import annotations
 
-EXPORTERS = {"prices-table": "aicost.catalogs.price_table"}
+# format name -> module that reads it into aicost sheets
+IMPORTERS: dict[str, str] = {
+    "litellm": "aicost.catalogs.litellm",
+    "genai-prices": "aicost.catalogs.genai_prices",
+}
+
+# format name -> module that writes the catalog in it
+EXPORTERS: dict[str, str] = {
+    "litellm": "aicost.catalogs.litellm",
+    "genai-prices": "aicost.catalogs.genai_prices",
+    "prices-table": "aicost.catalogs.price_table",
+}

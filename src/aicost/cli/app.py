@@ -50,8 +50,9 @@ app.command()(estimate.history)
 app.command()(review.diff)
 app.command()(review.validate)
 app.command()(review.schema)
-app.command(name="export")(catalogs.export)
 app.add_typer(training.training_app, name="training")
+app.command("import")(catalogs.import_catalog)
+app.command("export")(catalogs.export_catalog)
 
 
 # -- entry point ----------------------------------------------------------------------------------

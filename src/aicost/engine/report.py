@@ -65,6 +65,18 @@ class DiffResult:
 
 
 @dataclass(frozen=True)
+class ImportResult:
+    """What `aicost import` wrote: per provider, per model, and what the format could not hold."""
+
+    source: str
+    providers: list[dict[str, Any]]
+    models: list[dict[str, Any]]
+    not_kept: list[dict[str, Any]]
+    skipped: dict[str, int]
+    invalid: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
 class ValidateResult:
     files: int
     problems: list[dict[str, Any]]  # path, line, column, severity, message

@@ -67,6 +67,7 @@ VIEW_MODULES = {
     "validate": "review",
     "training": "training",
     "training-estimate": "training",
+    "import": "catalogs",
 }
 
 
