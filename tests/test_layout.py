@@ -14,7 +14,8 @@ ALLOWED = {
     "sheets": {"model", "engine", "sheets"},
     "catalogs": {"model", "engine", "sheets", "catalogs"},
     "render": {"model", "engine", "render"},
-    "cli": {"model", "engine", "sheets", "catalogs", "render", "cli"},
+    "usage": {"model", "engine", "usage"},
+    "cli": {"model", "engine", "sheets", "catalogs", "render", "usage", "cli"},
 }
 
 

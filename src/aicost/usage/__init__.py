@@ -1,0 +1,1 @@
+"""Usage logs: one small reader per format turns lines into canonical records; engines price them."""
