@@ -433,3 +433,15 @@ def test_too_many_workloads_are_refused_quickly_and_accurately(run: Run, tmp_pat
     assert line.startswith(f"error: {path}:10002:3: more than 10,000 workloads in one file")
     assert "alias" not in line
     assert elapsed < 10, elapsed  # was 12.7 s, then a message about aliases the file has none of
+
+
+def test_an_integer_longer_than_python_reads_is_a_range_error(run: Run, tmp_path: Path) -> None:
+    """Found by fuzzing: Python refuses int() of more than 4,300 digits (exit 3 before)."""
+    sheet = tmp_path / "big.yaml"
+    sheet.write_text(
+        "provider: x\ncurrency: USD\nmodels:\n  a:\n    input: 0\n    output: " + "9" * 5000 + "\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(["estimate", "-i", "1", "-o", "1", "--prices", sheet])
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {sheet}:6:5: `output` must be from 0 to 1,000,000,000")

@@ -325,7 +325,9 @@ class _Builder:
     def number(self, event: Any, value: str, whole: bool) -> Any:
         """The number `value` writes in decimal; None for text; an error for YAML 1.1's forms."""
         if _INT.match(value):
-            return int(value)
+            # Python refuses to read integers of more than 4,300 digits; a Decimal holds any, and
+            # the schema then refuses it by the field's range
+            return int(value) if len(value) <= 100 else Decimal(value)
         if _FLOAT.match(value):
             if whole:
                 return None
