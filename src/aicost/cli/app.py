@@ -7,13 +7,25 @@ need them, so `aicost --help` and a JSON estimate start fast.
 
 from __future__ import annotations
 
+import enum
 import sys
 from typing import Annotated
 
 import typer
+from typer.completion import completion_init
 
 from aicost.cli import catalogs, commands, estimate, review, training
 from aicost.cli.commands import EXIT_INPUT, EXIT_OK
+
+EPILOG = """\b
+Examples:
+  aicost estimate -i 1.5k -o 400 -n 20k --per day --top 3
+  aicost estimate -w workloads.yaml --compare
+  aicost models -p anthropic
+  aicost diff main:prices prices --fail-on-increase
+"""
+
+completion_init()  # Typer's completion replies for bash, zsh and fish (plain values, not click's)
 
 app = typer.Typer(
     name="aicost",
@@ -32,7 +44,35 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+class Shell(enum.StrEnum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+
+
+def _show_completion(value: Shell | None) -> None:
+    if value is not None:
+        from typer.completion import get_completion_script
+
+        script = get_completion_script(
+            prog_name="aicost", complete_var="_AICOST_COMPLETE", shell=value.value
+        )
+        commands.write_out(script + "\n")
+        raise typer.Exit()
+
+
+def _install_completion(value: Shell | None) -> None:
+    if value is not None:
+        from typer.completion import install
+
+        shell, path = install(
+            shell=value.value, prog_name="aicost", complete_var="_AICOST_COMPLETE"
+        )
+        sys.stderr.write(f"{shell} completion installed in {path}; it works in new shells\n")
+        raise typer.Exit()
+
+
+@app.callback(epilog=EPILOG)
 def _root(
     version: Annotated[
         bool,
@@ -40,6 +80,26 @@ def _root(
             "--version", callback=_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
+    install_completion: Annotated[
+        Shell | None,
+        typer.Option(
+            "--install-completion",
+            callback=_install_completion,
+            is_eager=True,
+            metavar="[SHELL]",
+            help="Install tab completion for bash, zsh or fish (default: the shell you run).",
+        ),
+    ] = None,
+    show_completion: Annotated[
+        Shell | None,
+        typer.Option(
+            "--show-completion",
+            callback=_show_completion,
+            is_eager=True,
+            metavar="[SHELL]",
+            help="Print the completion script for bash, zsh or fish, to install it by hand.",
+        ),
+    ] = None,
 ) -> None:
     """Know what an LLM workload costs, before and after you run it."""
 

@@ -16,6 +16,7 @@ from aicost.cli.options import (
     NoColorOpt,
     PricesOpt,
     ProviderOpt,
+    complete_models,
 )
 from aicost.render import Format
 
@@ -134,7 +135,12 @@ def models(
 
 
 def history(
-    model: Annotated[str, typer.Argument(help="Model: id, alias or provider/id.", metavar="MODEL")],
+    model: Annotated[str, typer.Argument(
+            help="Model: id, alias or provider/id.",
+            metavar="MODEL",
+            autocompletion=complete_models,
+            show_default=False,
+        )],
     fmt: FormatOpt = Format.table,
     prices: PricesOpt = None,
     currency: ListCurrencyOpt = None,

@@ -6,7 +6,19 @@ from typing import Annotated
 
 import typer
 
+from aicost.cli import complete
 from aicost.render import Format
+
+
+def complete_models(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Model names for the shell, from the catalog `--prices` names (given before), else the
+    default one."""
+    return complete.models(incomplete, ctx.params.get("prices"))
+
+
+def complete_providers(ctx: typer.Context, incomplete: str) -> list[str]:
+    return complete.providers(incomplete, ctx.params.get("prices"))
+
 
 FormatOpt = Annotated[
     Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
@@ -35,14 +47,22 @@ AsOfOpt = Annotated[
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="Plain output without colour.")]
 ProviderOpt = Annotated[
     list[str] | None,
-    typer.Option("--provider", "-p", help="Only this provider (repeatable).", metavar="SLUG"),
+    typer.Option(
+        "--provider",
+        "-p",
+        help="Only this provider's models, by slug (repeatable): openai, anthropic...",
+        metavar="SLUG",
+        autocompletion=complete_providers,
+    ),
 ]
 ModelOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--model",
         "-m",
-        help="Only models matching id, alias or provider/id (repeatable).",
-        metavar="REF",
+        help="Only these models: id, alias or provider/id; commas and globs work "
+        "('gpt-5*,anthropic/claude-*'); repeatable.",
+        metavar="MODEL",
+        autocompletion=complete_models,
     ),
 ]
