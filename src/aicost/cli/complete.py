@@ -152,7 +152,9 @@ def _zsh_quote(value: str) -> str:
     return f'"{value}"'
 
 
-def reply(shell: str, names: Sequence[str], environ: dict[str, str] | os._Environ[str]) -> tuple[str, int]:
+def reply(
+    shell: str, names: Sequence[str], environ: dict[str, str] | os._Environ[str]
+) -> tuple[str, int]:
     """What the shell's completion function reads, as Typer writes it, and the exit code."""
     if shell == "zsh":
         if not names:

@@ -21,7 +21,14 @@ def complete_providers(ctx: typer.Context, incomplete: str) -> list[str]:
 
 
 FormatOpt = Annotated[
-    Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+    Format,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format: table, json, csv or markdown.",
+        case_sensitive=False,
+        metavar="FORMAT",
+    ),
 ]
 PricesOpt = Annotated[
     list[str] | None,
@@ -35,7 +42,9 @@ PricesOpt = Annotated[
 CurrencyOpt = Annotated[
     str,
     typer.Option(
-        "--currency", help="Report currency; amounts are converted via fx.yaml.", metavar="CODE"
+        "--currency",
+        help="Report currency (USD, EUR, CNY...); amounts are converted at fx.yaml's rates.",
+        metavar="CODE",
     ),
 ]
 AsOfOpt = Annotated[
