@@ -12,7 +12,7 @@ import sys
 from typing import Annotated
 
 import typer
-from typer.completion import completion_init
+from typer._completion_classes import completion_init
 
 from aicost.cli import catalogs, commands, estimate, review, training
 from aicost.cli.commands import EXIT_INPUT, EXIT_OK
@@ -53,7 +53,7 @@ class Shell(enum.StrEnum):
 
 def _show_completion(value: Shell | None) -> None:
     if value is not None:
-        from typer.completion import get_completion_script
+        from typer._completion_shared import get_completion_script
 
         script = get_completion_script(
             prog_name="aicost", complete_var="_AICOST_COMPLETE", shell=value.value
@@ -64,7 +64,7 @@ def _show_completion(value: Shell | None) -> None:
 
 def _install_completion(value: Shell | None) -> None:
     if value is not None:
-        from typer.completion import install
+        from typer._completion_shared import install
 
         shell, path = install(
             shell=value.value, prog_name="aicost", complete_var="_AICOST_COMPLETE"

@@ -126,7 +126,7 @@ def _positionals(args: Sequence[str]) -> int:
 
 def candidates(args: Sequence[str], incomplete: str) -> list[str] | None:
     """Names for the word being completed, or None where Typer is to answer."""
-    option, eq, value = incomplete.partition("=")
+    option, eq, _ = incomplete.partition("=")
     if eq and option in (*MODEL_OPTIONS, *PROVIDER_OPTIONS) and option.startswith("--"):
         return None  # `--model=gp`: rare, and Typer knows how each shell splits it
     before = args[-1] if args else ""

@@ -61,7 +61,7 @@ def with_shell(argv: list[str]) -> list[str]:
     if len(argv) != 1 or argv[0] not in SHELL_OPTIONS:
         return argv
     try:
-        import shellingham
+        import shellingham  # type: ignore[import-untyped]  # Typer's own dependency
 
         name = shellingham.detect_shell()[0]
     except Exception:  # no shell to be found (a cron job, a container): Typer says what to give
