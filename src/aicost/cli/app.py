@@ -7,16 +7,29 @@ need them, so `aicost --help` and a JSON estimate start fast.
 
 from __future__ import annotations
 
+import enum
 import sys
 from typing import Annotated
 
 import typer
+from typer._completion_classes import completion_init
 
 from aicost.cli import catalogs, commands, estimate, review, training
 from aicost.cli.commands import EXIT_INPUT, EXIT_OK
+from aicost.cli.helpfmt import Command, Group, examples
+
+EPILOG = examples(
+    "aicost estimate -i 1.5k -o 400 -n 20k --per day --top 3",
+    "aicost estimate -w examples/workloads.yaml --compare",
+    "aicost models -p anthropic",
+    "aicost --install-completion bash",
+)
+
+completion_init()  # Typer's completion replies for bash, zsh and fish (plain values, not click's)
 
 app = typer.Typer(
     name="aicost",
+    cls=Group,
     help="Know what an LLM workload costs: price sheets, exact estimates, diffs and CI gates.",
     no_args_is_help=True,
     add_completion=False,
@@ -32,7 +45,35 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+class Shell(enum.StrEnum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+
+
+def _show_completion(value: Shell | None) -> None:
+    if value is not None:
+        from typer._completion_shared import get_completion_script
+
+        script = get_completion_script(
+            prog_name="aicost", complete_var="_AICOST_COMPLETE", shell=value.value
+        )
+        commands.write_out(script + "\n")
+        raise typer.Exit()
+
+
+def _install_completion(value: Shell | None) -> None:
+    if value is not None:
+        from typer._completion_shared import install
+
+        shell, path = install(
+            shell=value.value, prog_name="aicost", complete_var="_AICOST_COMPLETE"
+        )
+        sys.stderr.write(f"{shell} completion installed in {path}; it works in new shells\n")
+        raise typer.Exit()
+
+
+@app.callback(epilog=EPILOG)
 def _root(
     version: Annotated[
         bool,
@@ -40,19 +81,80 @@ def _root(
             "--version", callback=_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
+    install_completion: Annotated[
+        Shell | None,
+        typer.Option(
+            "--install-completion",
+            callback=_install_completion,
+            is_eager=True,
+            metavar="[SHELL]",
+            help="Install tab completion for bash, zsh or fish (default: the shell you run).",
+        ),
+    ] = None,
+    show_completion: Annotated[
+        Shell | None,
+        typer.Option(
+            "--show-completion",
+            callback=_show_completion,
+            is_eager=True,
+            metavar="[SHELL]",
+            help="Print the completion script for bash, zsh or fish, to install it by hand.",
+        ),
+    ] = None,
 ) -> None:
     """Know what an LLM workload costs, before and after you run it."""
 
 
-app.command()(estimate.estimate)
-app.command()(estimate.models)
-app.command()(estimate.history)
-app.command()(review.diff)
-app.command()(review.validate)
-app.command()(review.schema)
+EXAMPLES = {
+    "estimate": (
+        "aicost estimate -i 1.5k -o 400 -n 20k --per day",
+        "aicost estimate -i 2k -o 500 -m 'gpt-5*,claude-*' --top 2",
+        "aicost estimate -w examples/workloads.yaml --compare -f json",
+        "aicost estimate -i 10k -o 1k -n 1M --per month --budget 500 --currency EUR",
+    ),
+    "models": (
+        "aicost models -p anthropic",
+        "aicost models --search mini --as-of 2026-01-01",
+        "aicost models -m 'gpt-4o*' -f json",
+    ),
+    "history": (
+        "aicost history o3",
+        "aicost history deepseek/deepseek-reasoner -f markdown",
+    ),
+    "diff": (
+        "aicost diff HEAD~1:prices prices",
+        "aicost diff main:prices prices -w examples/workloads.yaml",
+        "aicost diff main:prices prices --fail-on increase --threshold 5",
+    ),
+    "validate": (
+        "aicost validate",
+        "aicost validate prices/openai.yaml --max-age 90",
+        "aicost validate my-sheets/ --strict -f json",
+    ),
+    "schema": (
+        "aicost schema > aicost.schema.json",
+        "aicost schema workload",
+    ),
+    "import": (
+        "aicost import litellm -o imported/",
+        "aicost import genai-prices data.json -o imported/ -p openai",
+    ),
+    "export": (
+        "aicost export litellm -o litellm-prices.json",
+        "aicost export genai-prices --as-of 2026-01-01",
+        "aicost export prices-table -o prices.csv",
+    ),
+}
+
+app.command(cls=Command, epilog=examples(*EXAMPLES["estimate"]))(estimate.estimate)
+app.command(cls=Command, epilog=examples(*EXAMPLES["models"]))(estimate.models)
+app.command(cls=Command, epilog=examples(*EXAMPLES["history"]))(estimate.history)
+app.command(cls=Command, epilog=examples(*EXAMPLES["diff"]))(review.diff)
+app.command(cls=Command, epilog=examples(*EXAMPLES["validate"]))(review.validate)
+app.command(cls=Command, epilog=examples(*EXAMPLES["schema"]))(review.schema)
 app.add_typer(training.training_app, name="training")
-app.command("import")(catalogs.import_catalog)
-app.command("export")(catalogs.export_catalog)
+app.command("import", cls=Command, epilog=examples(*EXAMPLES["import"]))(catalogs.import_catalog)
+app.command("export", cls=Command, epilog=examples(*EXAMPLES["export"]))(catalogs.export_catalog)
 
 
 # -- entry point ----------------------------------------------------------------------------------

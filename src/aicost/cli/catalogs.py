@@ -56,13 +56,18 @@ def _module(registry: dict[str, str], name: str) -> ModuleType:
 
 def import_catalog(
     peer: Annotated[
-        Peer, typer.Argument(help="The catalog's format.", case_sensitive=False, metavar="PEER")
+        Peer,
+        typer.Argument(
+            help="The catalog's format: litellm or genai-prices.",
+            case_sensitive=False,
+            metavar="PEER",
+        ),
     ],
     file: Annotated[
         Path | None,
         typer.Argument(
             help="The peer's data file; default: the data inside the installed package.",
-            metavar="[FILE]",
+            metavar="FILE",
         ),
     ] = None,
     out: Annotated[
@@ -140,7 +145,11 @@ def import_catalog(
 def export_catalog(
     format_name: Annotated[
         ExportFormat,
-        typer.Argument(help="The format to write.", case_sensitive=False, metavar="FORMAT"),
+        typer.Argument(
+            help="The format to write: litellm, genai-prices or prices-table.",
+            case_sensitive=False,
+            metavar="FORMAT",
+        ),
     ],
     out: Annotated[
         Path | None,

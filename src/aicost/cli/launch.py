@@ -1,5 +1,6 @@
-"""The `aicost` entry point. Plain estimate/models command lines and `--version` run without
-importing Typer; everything else goes to the full command line in `cli.py`."""
+"""The `aicost` entry point. Plain estimate/models command lines, `--version` and the completion of
+model and provider names run without importing Typer; everything else goes to the full command
+line in `cli/app.py`."""
 
 from __future__ import annotations
 
@@ -31,11 +32,53 @@ def main(argv: list[str] | None = None) -> NoReturn:
     sys.exit(finish(code))
 
 
+def complete() -> int:
+    """Answer a shell's completion request (`_AICOST_COMPLETE` is set): model and provider names
+    from the compiled catalog here, commands and options from Typer. stdout gets the reply only."""
+    import os
+
+    from aicost.cli.complete import answer
+
+    quick = answer(os.environ)
+    if quick is not None:
+        text, code = quick
+        sys.stdout.write(text)
+        return code
+    from aicost.cli.app import app
+
+    try:
+        app(args=[], prog_name="aicost")
+    except SystemExit as exc:  # Typer ends a completion request with sys.exit
+        return exc.code if isinstance(exc.code, int) else 0
+    return 0
+
+
+SHELL_OPTIONS = ("--install-completion", "--show-completion")
+
+
+def with_shell(argv: list[str]) -> list[str]:
+    """`--show-completion` or `--install-completion` without a shell: the shell running aicost."""
+    if len(argv) != 1 or argv[0] not in SHELL_OPTIONS:
+        return argv
+    try:
+        import shellingham  # type: ignore[import-untyped]  # Typer's own dependency
+
+        name = shellingham.detect_shell()[0]
+    except Exception:  # no shell to be found (a cron job, a container): Typer says what to give
+        return argv
+    return [*argv, str(name)]
+
+
 def run(argv: list[str]) -> int:
     """Run one command line and return its exit code; plain ones skip Typer."""
+    import os
+
     from aicost.cli.commands import guarded
     from aicost.model.limits import money_context
 
+    if os.environ.get("_AICOST_COMPLETE"):
+        return complete()
+    argv = with_shell(argv)
     # Renderers round and format amounts too; every number in range fits this context.
     with money_context():
         call = fast_call(argv)

@@ -6,10 +6,29 @@ from typing import Annotated
 
 import typer
 
+from aicost.cli import complete
 from aicost.render import Format
 
+
+def complete_models(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Model names for the shell, from the catalog `--prices` names (given before), else the
+    default one."""
+    return complete.models(incomplete, ctx.params.get("prices"))
+
+
+def complete_providers(ctx: typer.Context, incomplete: str) -> list[str]:
+    return complete.providers(incomplete, ctx.params.get("prices"))
+
+
 FormatOpt = Annotated[
-    Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+    Format,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format: table, json, csv or markdown.",
+        case_sensitive=False,
+        metavar="FORMAT",
+    ),
 ]
 PricesOpt = Annotated[
     list[str] | None,
@@ -23,7 +42,9 @@ PricesOpt = Annotated[
 CurrencyOpt = Annotated[
     str,
     typer.Option(
-        "--currency", help="Report currency; amounts are converted via fx.yaml.", metavar="CODE"
+        "--currency",
+        help="Report currency (USD, EUR, CNY...); amounts are converted at fx.yaml's rates.",
+        metavar="CODE",
     ),
 ]
 AsOfOpt = Annotated[
@@ -35,14 +56,22 @@ AsOfOpt = Annotated[
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="Plain output without colour.")]
 ProviderOpt = Annotated[
     list[str] | None,
-    typer.Option("--provider", "-p", help="Only this provider (repeatable).", metavar="SLUG"),
+    typer.Option(
+        "--provider",
+        "-p",
+        help="Only this provider's models, by slug (repeatable): openai, anthropic...",
+        metavar="SLUG",
+        autocompletion=complete_providers,
+    ),
 ]
 ModelOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--model",
         "-m",
-        help="Only models matching id, alias or provider/id (repeatable).",
-        metavar="REF",
+        help="Only these models: id, alias or provider/id; commas and globs work "
+        "('gpt-5*,anthropic/claude-*'); repeatable.",
+        metavar="MODEL",
+        autocompletion=complete_models,
     ),
 ]

@@ -64,7 +64,9 @@ def diff(
         Gate | None,
         typer.Option(
             "--fail-on",
-            help="Exit 1 on a matching price change above --threshold.",
+            help="Exit 1 on a price change of this kind (increase, decrease, removal or any) "
+            "above --threshold.",
+            metavar="KIND",
             case_sensitive=False,
         ),
     ] = None,
@@ -215,7 +217,7 @@ def validate(
         list[str] | None,
         typer.Argument(
             help="Sheet files, directories, @bundled or REV:PATH (default @bundled).",
-            metavar="[PATH]...",
+            metavar="PATH",
         ),
     ] = None,
     max_age: Annotated[
@@ -267,7 +269,8 @@ def validate(
 
 def schema(
     kind: Annotated[
-        SchemaKind, typer.Argument(help="sheet (price, fx and gpus sheets) or workload.")
+        SchemaKind,
+        typer.Argument(help="sheet (price, fx and gpus sheets) or workload.", metavar="KIND"),
     ] = SchemaKind.sheet,
 ) -> None:
     """Print the JSON Schema of price sheets or workload files."""

@@ -7,10 +7,17 @@ from typing import Annotated
 import typer
 
 from aicost.cli.commands import emit, priced_catalog
+from aicost.cli.helpfmt import Command, Group, examples
 from aicost.cli.options import AsOfOpt, CurrencyOpt, FormatOpt, NoColorOpt, PricesOpt, ProviderOpt
 from aicost.render import Format
 
 training_app = typer.Typer(
+    cls=Group,
+    epilog=examples(
+        "aicost training",
+        "aicost training -m deepseek --gpu-price H800=2.50",
+        "aicost training estimate --params 70B --tokens 15T --gpu H100 --mfu 0.4",
+    ),
     help="Training-cost claims recomputed from their parts; price a planned run with `estimate`.",
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -73,7 +80,15 @@ def training(
     emit(report, fmt, no_color)
 
 
-@training_app.command("estimate")
+@training_app.command(
+    "estimate",
+    cls=Command,
+    epilog=examples(
+        "aicost training estimate --params 70B --tokens 15T --gpu H100 --mfu 0.4",
+        "aicost training estimate --params 37e9 --tokens 14.8T --gpu H800 --mfu 0.35 --gpus 2048",
+        "aicost training estimate --params 8B --tokens 1T --gpu A100 --mfu 0.5 --gpu-price 1.10",
+    ),
+)
 def estimate_command(
     params: Annotated[
         str, typer.Option("--params", help="Active parameters: 70e9, 70B.", metavar="N")

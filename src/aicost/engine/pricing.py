@@ -47,6 +47,8 @@ class Workload:
     # shares of the other service tiers (flex, priority), by name; batch is `batch_share`
     service_tier_shares: tuple[tuple[str, Decimal], ...] = ()
     model: str | None = None
+    # a saved shortlist (ids, aliases, globs) priced when `-m` is not given
+    models: tuple[str, ...] = field(default=(), metadata={"json": False})
     budget: Decimal | None = None  # monthly where `per` is periodic, else the total
     budget_currency: str | None = None  # the budget's currency (converted to the report's)
     # where a workload file names `model`, for error messages only: never in the output
@@ -104,6 +106,11 @@ class EstimateRow:
     budget: Decimal | None
     over_budget: bool | None
     warnings: tuple[str, ...] = field(default=())
+    # with --compare on a workload that names its model: that model's row, and what each other
+    # row saves against it per month (the total for `once`); None elsewhere
+    pinned: bool = False
+    saving: Decimal | None = None
+    saving_percent: Decimal | None = None  # of the pinned model's cost, rounded to 0.1
 
 
 def price_tokens(rates: Rates, request: Request) -> Parts:

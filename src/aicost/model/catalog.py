@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import fnmatch
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -60,17 +61,36 @@ class Catalog:
         return found
 
     def select(self, refs: Sequence[str]) -> list[ModelPrice]:
-        """Models matching any of `refs` (all models when empty); unknown references are errors."""
+        """Models matching any of `refs` (all models when empty); unknown references are errors.
+
+        Each reference may hold several, separated by commas, and each may be a glob (`gpt-5*`,
+        `anthropic/claude-*`) matched against ids and aliases; a glob that matches nothing is an
+        error too, with suggestions.
+        """
         if not refs:
             return self.models
         chosen: dict[str, ModelPrice] = {}
-        for ref in refs:
-            matches = self.match(ref)
+        for ref in split_refs(refs):
+            matches = self.glob(ref) if is_glob(ref) else self.match(ref)
             if not matches:
                 raise self.unknown(ref)
             for model in matches:
                 chosen[model.ref] = model
         return list(chosen.values())
+
+    def glob(self, pattern: str) -> list[ModelPrice]:
+        """Models whose id or an alias matches a glob, case-insensitive; `provider/glob` too."""
+        key = pattern.strip().lower()
+        provider, _, name = key.rpartition("/")
+        found = []
+        for sheet in self.sheets.values():
+            if provider and not fnmatch.fnmatchcase(sheet.provider, provider):
+                continue
+            for model in sheet.models:
+                names = (model.id.lower(), *(a.lower() for a in model.aliases))
+                if any(fnmatch.fnmatchcase(n, name) for n in names):
+                    found.append(model)
+        return found
 
     def resolve(self, ref: str, at: dt.datetime | None = None) -> ModelPrice:
         """Exactly one model; an ambiguous reference lists its `provider/id` candidates.
@@ -90,9 +110,26 @@ class Catalog:
         names = {m.id.lower() for m in self.models}
         names |= {a.lower() for m in self.models for a in m.aliases}
         names |= {m.ref.lower() for m in self.models}
+        if is_glob(ref):
+            bare = ref.translate(_GLOB_CHARS)
+            hint = _suggest(bare, names, "`aicost models` lists them")
+            return AicostError(f"no model matches {ref!r}", hint=hint)
         return AicostError(
             f"unknown model {ref!r}", hint=_suggest(ref, names, "`aicost models` lists them")
         )
+
+
+_GLOB_CHARS = str.maketrans("", "", "*?[]")
+
+
+def is_glob(ref: str) -> bool:
+    """A model reference with glob characters (`*`, `?`, `[...]`)."""
+    return any(c in ref for c in "*?[")
+
+
+def split_refs(refs: Iterable[str]) -> list[str]:
+    """`-m a,b -m c` as `[a, b, c]`: every reference, commas split, blanks dropped."""
+    return [part.strip() for ref in refs for part in ref.split(",") if part.strip()]
 
 
 def _suggest(text: str, names: Iterable[str], fallback: str | None = None) -> str | None:

@@ -148,6 +148,10 @@ def estimate_table(report: Report) -> RenderableType:
         if not mine:
             parts.append(Text("  no model priced"))
             continue
+        pinned = _pinned(mine)
+        if pinned is not None:
+            parts.extend(_pinned_table(report, pinned, mine, workload))
+            continue
         layout = _Layout(mine)
         dearest = max(r.per_request for r in mine)
         for provider, rows in groups:
@@ -225,6 +229,14 @@ def estimate_markdown(report: Report) -> str:
         if not mine:
             chunks.append("No model priced.\n")
             continue
+        pinned = _pinned(mine)
+        if pinned is not None:
+            now, heads, body, rest = _pinned_lines(pinned, mine, workload)
+            chunks.append(f"**{md(now)}**\n")
+            if body:
+                chunks.append(md_table(heads, body, "lrrl"))
+            chunks.extend(f"{md(line)}\n" for line in rest)
+            continue
         layout = _Layout(mine)
         for provider, rows in groups:
             chunks.append(f"**{md(_provider_name(report, provider))}** · {rows[0].currency}\n")
@@ -254,6 +266,76 @@ def estimate_markdown(report: Report) -> str:
             chunks.append("**Cheapest per provider**\n")
             chunks.append(md_table(heads, body, "llrrr"))
     return "\n".join(chunks)
+
+
+# -- a pinned model and its cheaper alternatives (--compare on a workload with `model:`) ----------
+
+
+def _pinned(rows: Sequence[EstimateRow]) -> EstimateRow | None:
+    return next((r for r in rows if r.pinned), None)
+
+
+def _ref(row: EstimateRow) -> str:
+    return f"{row.provider}/{row.model}"
+
+
+def _pinned_lines(
+    pinned: EstimateRow, rows: Sequence[EstimateRow], workload: Workload
+) -> tuple[str, list[str], list[list[str]], list[str]]:
+    """The `now:` line, the table of cheaper models (cheapest first) and the closing lines."""
+    c = pinned.currency
+    span = "" if workload.per == "once" else "/month"
+    now = (
+        f"now: {_ref(pinned)} · {money(pinned.per_request, c)} per request · "
+        f"{money(_headline(pinned), c)}{span}"
+    )
+    cheaper = sorted(
+        (r for r in rows if r.saving is not None and r.saving > 0),
+        key=lambda r: (_headline(r), r.provider, r.model),
+    )
+    heads = ["Model", "Per request", "Monthly" if span else "Total", "vs now"]
+    body = []
+    for row in cheaper:
+        assert row.saving is not None
+        change = "" if row.saving_percent is None else f" (-{row.saving_percent}%)"
+        body.append(
+            [
+                _ref(row),
+                money(row.per_request, c),
+                money(_headline(row), c),
+                f"saves {money(row.saving, c)}{span}{change}",
+            ]
+        )
+    rest = []
+    if not cheaper:
+        rest.append(f"no selected model costs less than {_ref(pinned)}")
+    dearer = sum(1 for r in rows if not r.pinned and r not in cheaper)
+    if dearer:
+        rest.append(f"{dearer} other model(s) cost the same or more (see -f json)")
+    return now, heads, body, rest
+
+
+def _pinned_table(
+    report: Report, pinned: EstimateRow, rows: Sequence[EstimateRow], workload: Workload
+) -> list[Any]:
+    from rich.text import Text
+
+    now, heads, body, rest = _pinned_lines(pinned, rows, workload)
+    parts: list[Any] = [Text(plain(now))]
+    if body:
+        out = new_table("Costs less")
+        add_columns(
+            out,
+            heads,
+            numeric=heads[1:3],
+            widths={"Model": longest([line[0] for line in body])},
+            names=("Model",),
+        )
+        for line in body:
+            out.add_row(*(escape(cell) for cell in line))
+        parts.append(out)
+    parts.extend(Text(plain(line), style="yellow") for line in rest)
+    return parts
 
 
 # -- models ---------------------------------------------------------------------------------------

@@ -524,6 +524,9 @@ class WorkloadModel(Strict):
     """Shares of requests sent through service tiers (batch, flex, priority), each 0..1."""
     model: str | None = None
     """Price on this model only (id, alias or provider/id)."""
+    models: list[str] | None = None
+    """A saved shortlist: ids, aliases, provider/id or globs (`claude-*`) priced when `-m` is not
+    given; with `model` it is what `--compare` weighs the pinned model against."""
     budget: Money | None = None
     """Monthly budget (the total where `per` is once); a row above it fails the run."""
     budget_currency: Annotated[str, Field(pattern=CURRENCY)] | None = None

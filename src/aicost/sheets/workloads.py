@@ -37,6 +37,7 @@ def read_workloads(path: str) -> list[Workload]:
                 (k, v) for k, v in sorted(w.service_tier_shares.items()) if k != "batch"
             ),
             model=w.model,
+            models=tuple(w.models or ()),
             budget=w.budget,
             # a budget is in USD unless the workload names its currency
             budget_currency=None if w.budget is None else (w.budget_currency or "USD"),
