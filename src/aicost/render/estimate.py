@@ -306,7 +306,8 @@ def _pinned_lines(
                 f"saves {money(row.saving, c)}{span}{change}",
             ]
         )
-    rest = []
+    # the pinned row's budget and warnings (and the alternatives') are shown as in the full table
+    rest = [f"  ! {flag}" for flag in _grouped_flags([pinned, *cheaper])]
     if not cheaper:
         rest.append(f"no selected model costs less than {_ref(pinned)}")
     dearer = sum(1 for r in rows if not r.pinned and r not in cheaper)
