@@ -17,6 +17,13 @@ _EPOCH = dt.datetime(1970, 1, 1)
 BAD_JSON = "not valid JSON (a truncated or damaged line)"
 
 
+def bad_json(error: BaseException) -> str:
+    """Why a line did not parse: a number too long for any count is named as such."""
+    if "integer string conversion" in str(error):
+        return "a number far too long to be a count (thousands of digits)"
+    return BAD_JSON
+
+
 def shown(value: object) -> str:
     """A value as JSON, cut short: for messages."""
     try:
@@ -54,6 +61,15 @@ def count_text(value: object, what: str) -> int:
 
 def moment(value: object, what: str) -> dt.datetime:
     """An ISO-8601 timestamp as naive UTC (one without an offset is taken as UTC)."""
+    if type(value) is str and value[-1:] == "Z" and "1970" <= value[:4] <= "2999":
+        # the usual `2026-10-09T13:00:05.000Z`: already UTC, and within the dates aicost reads
+        try:
+            quick = dt.datetime.fromisoformat(value[:-1])
+        except ValueError:
+            pass  # the general path below says what is wrong
+        else:
+            if quick.tzinfo is None:
+                return quick
     if not isinstance(value, str):
         raise ValueError(f"{what} must be an ISO-8601 time, not {shown(value)}")
     try:

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from aicost.usage.readers._jsonl import BAD_JSON, count, head_objects, moment, shown
+from aicost.usage.readers._jsonl import bad_json, count, head_objects, moment, shown
 from aicost.usage.record import STANDARD, Malformed, UsageRecord
 
 NAME = "claude-code"
@@ -62,20 +62,32 @@ def project_of(path: Path) -> str:
 def read(path: Path) -> Iterator[UsageRecord | Malformed]:
     name = str(path)
     project = project_of(path)
+    dims: dict[object, tuple[tuple[str, str], ...]] = {}  # one tuple per session, shared
+    scan = json.JSONDecoder().scan_once  # the C scanner itself: no encoding detection per line
     with path.open("rb") as lines:
         for number, line in enumerate(lines, 1):
             # byte tests before any parsing: most lines are user turns and tool results
             if b'"assistant"' not in line or b'"<synthetic>"' in line:
                 continue
             try:
-                entry = json.loads(line)
-            except (ValueError, RecursionError):
-                yield Malformed(f"{name}:{number}", BAD_JSON)
+                text = line.decode()
+                start = len(text) - len(text.lstrip())
+                entry, end = scan(text, start)
+                if text[end:].strip():
+                    raise ValueError("extra data")
+            except (ValueError, StopIteration, RecursionError) as error:
+                yield Malformed(f"{name}:{number}", bad_json(error))
                 continue
             if type(entry) is not dict or entry.get("type") != "assistant":
                 continue
+            session = entry.get("sessionId")
+            if not isinstance(session, str) or not session:
+                session = path.stem
+            shared = dims.get(session)
+            if shared is None:
+                shared = dims[session] = (("project", project), ("session", session))
             try:
-                record = _record(entry, f"{name}:{number}", project, path.stem)
+                record = _record(entry, f"{name}:{number}", shared)
             except ValueError as error:
                 yield Malformed(f"{name}:{number}", str(error))
                 continue
@@ -83,7 +95,9 @@ def read(path: Path) -> Iterator[UsageRecord | Malformed]:
                 yield record
 
 
-def _record(entry: dict[str, object], where: str, project: str, stem: str) -> UsageRecord | None:
+def _record(
+    entry: dict[str, object], where: str, dims: tuple[tuple[str, str], ...]
+) -> UsageRecord | None:
     message = entry.get("message")
     if type(message) is not dict:
         raise ValueError(f"an assistant line needs a message object, not {shown(message)}")
@@ -108,9 +122,6 @@ def _record(entry: dict[str, object], where: str, project: str, stem: str) -> Us
         tier = STANDARD
     elif not isinstance(tier, str) or not tier:
         raise ValueError(f"message.usage.service_tier must be a name, not {shown(tier)}")
-    session = entry.get("sessionId")
-    if not isinstance(session, str) or not session:
-        session = stem
     message_id = message.get("id")
     request_id = entry.get("requestId")
     key: str | None = None
@@ -130,7 +141,7 @@ def _record(entry: dict[str, object], where: str, project: str, stem: str) -> Us
         cache_write_1h=write_1h,
         output_tokens=output,
         service_tier=tier,
-        dims=(("project", project), ("session", session)),
+        dims=dims,
         where=where,
         dedup_key=key,
         dedup_rank=(0 if entry.get("isSidechain") is True else 1, total, int("speed" in usage)),

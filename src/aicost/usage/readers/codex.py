@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from aicost.usage.readers._jsonl import BAD_JSON, count, head_objects, moment, shown
+from aicost.usage.readers._jsonl import bad_json, count, head_objects, moment, shown
 from aicost.usage.record import Malformed, UsageRecord
 
 NAME = "codex"
@@ -69,8 +69,8 @@ def read(path: Path) -> Iterator[UsageRecord | Malformed]:
             where = f"{name}:{number}"
             try:
                 entry = json.loads(line)
-            except (ValueError, RecursionError):
-                yield Malformed(where, BAD_JSON)
+            except (ValueError, RecursionError) as error:
+                yield Malformed(where, bad_json(error))
                 continue
             if type(entry) is not dict:
                 continue

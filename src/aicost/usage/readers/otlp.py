@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from aicost.usage.readers._jsonl import BAD_JSON, count_text, shown, unix_nanos
+from aicost.usage.readers._jsonl import BAD_JSON, bad_json, count_text, shown, unix_nanos
 from aicost.usage.record import STANDARD, Malformed, UsageRecord
 
 NAME = "otlp"
@@ -69,8 +69,8 @@ def read(path: Path) -> Iterator[UsageRecord | Malformed]:
                 continue
             try:
                 document = json.loads(line)
-            except (ValueError, RecursionError):
-                yield Malformed(f"{name}:{number}", BAD_JSON)
+            except (ValueError, RecursionError) as error:
+                yield Malformed(f"{name}:{number}", bad_json(error))
                 continue
             yield from _document(document, f"{name}:{number}")
 
