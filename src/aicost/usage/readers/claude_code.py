@@ -63,7 +63,7 @@ def read(path: Path) -> Iterator[UsageRecord | Malformed]:
     name = str(path)
     project = project_of(path)
     dims: dict[object, tuple[tuple[str, str], ...]] = {}  # one tuple per session, shared
-    scan = json.JSONDecoder().scan_once  # the C scanner itself: no encoding detection per line
+    scan = json.JSONDecoder().raw_decode  # on str: no encoding detection per line
     with path.open("rb") as lines:
         for number, line in enumerate(lines, 1):
             # byte tests before any parsing: most lines are user turns and tool results
@@ -75,7 +75,7 @@ def read(path: Path) -> Iterator[UsageRecord | Malformed]:
                 entry, end = scan(text, start)
                 if text[end:].strip():
                     raise ValueError("extra data")
-            except (ValueError, StopIteration, RecursionError) as error:
+            except (ValueError, RecursionError) as error:
                 yield Malformed(f"{name}:{number}", bad_json(error))
                 continue
             if type(entry) is not dict or entry.get("type") != "assistant":
