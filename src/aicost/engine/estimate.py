@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_EVEN, Decimal
 
-from aicost.engine.pricing import EstimateRow, Workload, price_workload
+from aicost.engine.pricing import EstimateRow, Workload, price_workload, profile_share
+from aicost.engine.windows import TrafficProfile
 from aicost.model.catalog import Catalog, ambiguous, mentions, no_price_message, short_reason
 from aicost.model.errors import AicostError
 from aicost.model.limits import in_money_context
@@ -81,7 +82,14 @@ def run_estimate(
     budget: Decimal | None = None,
     compare: bool = False,
     search: str | None = None,
+    traffic: TrafficProfile | None = None,
 ) -> Estimate:
+    """Price `workloads` on the selected models at `at`, in `currency`.
+
+    With a `traffic` profile, each model's off-peak share is the share of the profile's minutes
+    inside that model's cheapest discount windows (it differs per model), in place of the
+    workloads' own `off_peak_share`.
+    """
     for provider in providers:
         catalog.sheet(provider)  # unknown providers are errors, with suggestions
     wanted = {p.lower() for p in providers}
@@ -131,9 +139,18 @@ def run_estimate(
                 factors[model.currency] = conversion_pair(
                     _fx_at(catalog.fx, at), model.currency, currency
                 )
-            priced.append(
-                price_workload(model, period, workload, factors[model.currency], currency, limit)
-            )
+            mine = workload
+            if traffic is not None:
+                mine = replace(
+                    workload,
+                    off_peak_share=profile_share(period, workload.request, traffic.minutes),
+                )
+            row = price_workload(model, period, mine, factors[model.currency], currency, limit)
+            if traffic is not None and period.windows:
+                shown = (mine.off_peak_share * 100).quantize(Decimal("0.1"), ROUND_HALF_EVEN)
+                said = f"off-peak share {shown}% from traffic profile {traffic.name}"
+                row = replace(row, warnings=(said, *row.warnings))
+            priced.append(row)
         priced.sort(key=lambda r: (r.per_request, r.provider, r.model))
         if top is not None:
             priced = priced[:top]

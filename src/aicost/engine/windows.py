@@ -140,5 +140,5 @@ def traffic_profile(text: str, week_of: dt.datetime) -> TrafficProfile:
         return TrafficProfile(given, business_hours(zone, week_of))
     raise AicostError(
         f"unknown traffic profile {text!r}",
-        hint="give uniform or business-hours:TZ (an IANA zone, e.g. business-hours:Asia/Shanghai)",
+        hint="give uniform, or business-hours:TZ with an IANA zone such as Asia/Shanghai",
     )
