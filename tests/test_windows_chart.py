@@ -9,6 +9,8 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from conftest import DATA, Run
 
 SHOP = DATA / "windows" / "shop.yaml"
@@ -255,3 +257,140 @@ def test_traffic_profile_errors(run: Run, tmp_path: Path) -> None:
         "error: workload 'chat' sets off_peak_share and --traffic-profile computes it; "
         "give one or the other\n"
     )
+
+
+# -- the price war, drawn -------------------------------------------------------------------------
+
+WAR = DATA / "windows" / "war.yaml"
+# war/a: $2 in / $8 out from 2025-01-01 to 03-01, then $1 / $4; war/b: $0.50 / $6 from 2025-02-15.
+# 1M in + 1M out: a costs 10 then 5; b costs 6.5. Cheapest from 01-15: a 10; from 02-15: b 6.5;
+# from 03-01: a 5; the range ends 04-01 at a 5.
+RANGE = ["--prices", WAR, "--since", "2025-01-15", "--until", "2025-04-01"]
+
+
+def test_chart_series_are_exact_steps(run: Run) -> None:
+    code, out, err = run(["chart", *RANGE, "-m", "war/b", "-p", "war", "-f", "json"])
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["kind"] == "chart"
+    got = {
+        s["label"]: [(p["moment"], p["cost"], p["model"]) for p in s["points"]]
+        for s in data["series"]
+    }
+    assert got == {
+        "war/b": [
+            ("2025-01-15", None, None),
+            ("2025-02-15", "6.5", "b"),
+            ("2025-04-01", "6.5", "b"),
+        ],
+        "war": [
+            ("2025-01-15", "10", "a"),
+            ("2025-02-15", "6.5", "b"),
+            ("2025-03-01", "5", "a"),
+            ("2025-04-01", "5", "a"),
+        ],
+    }
+
+
+def test_chart_request_shape_scales_the_price(run: Run) -> None:
+    # 2M in, 500K out on a from 2025-03-01: 2 x $1 + 0.5 x $4 = $4
+    code, out, _ = run(["chart", *RANGE, "-m", "war/a", "-i", "2M", "-o", "500K", "-f", "json"])
+    assert code == 0
+    points = json.loads(out)["series"][0]["points"]
+    assert [(p["moment"], p["cost"]) for p in points] == [
+        ("2025-01-15", "8"),  # 2 x 2 + 0.5 x 8
+        ("2025-03-01", "4"),
+        ("2025-04-01", "4"),
+    ]
+
+
+def test_chart_table(run: Run) -> None:
+    code, out, err = run(["chart", *RANGE, "-m", "war/b", "-p", "war"])
+    assert code == 0, err
+    assert _lines(out) == _lines(
+        """\
+Cost of one request of 1M input
++ 1M output tokens, USD
+
+ From          war/b       war
+ ─────────────────────────────
+ 2025-01-15        -    $10.00
+ 2025-02-15    $6.50   $6.50 ▼
+ 2025-03-01    $6.50   $5.00 ▼
+ 2025-04-01    $6.50     $5.00
+
+ war cheapest: a from 2025-01-15, b from 2025-02-15, a from 2025-03-01
+"""
+    )
+
+
+def test_chart_svg_has_title_and_one_line_per_series(run: Run, tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    target = tmp_path / "x.svg"
+    code, out, err = run(["chart", *RANGE, "-m", "war/b", "-p", "war", "--save", target])
+    assert (code, out, err) == (0, "", "")
+    root = ET.parse(target).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    texts = " ".join(t for e in root.iter() if e.text for t in [e.text.strip()] if t)
+    assert "Cost of one request of 1M input + 1M output tokens, USD" in texts
+    assert "war/b" in texts and "war (cheapest)" in texts
+    ids = {e.get("id") for e in root.iter()}
+    for index in (0, 1):
+        line = next(e for e in root.iter() if e.get("id") == f"series-{index}")
+        assert any(child.tag.endswith("path") for child in line.iter()), index
+    assert "series-2" not in ids
+
+
+def test_chart_png_is_a_png_of_the_drawn_size(run: Run, tmp_path: Path) -> None:
+    import struct
+
+    target = tmp_path / "x.png"
+    code, _, err = run(["chart", *RANGE, "-p", "war", "--save", target])
+    assert code == 0, err
+    data = target.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data[12:16] == b"IHDR"
+    assert struct.unpack(">II", data[16:24]) == (1100, 616)  # 10 x 5.6 inches at 110 dpi
+
+
+def test_chart_file_is_not_overwritten_without_force(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "x.svg"
+    target.write_text("mine")
+    code, out, err = run(["chart", *RANGE, "-p", "war", "--save", target])
+    assert (code, out) == (2, "")
+    assert err == f"error: {target} exists (give --force to overwrite it)\n"
+    assert target.read_text() == "mine"
+    code, _, err = run(["chart", *RANGE, "-p", "war", "--save", target, "--force"])
+    assert code == 0, err
+    assert target.read_text().startswith("<?xml")
+    assert [p.name for p in tmp_path.iterdir()] == ["x.svg"]  # no temporary file left
+
+
+def test_chart_without_matplotlib_names_the_extra(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails as if not installed
+    code, out, err = run(["chart", *RANGE, "-p", "war", "--save", tmp_path / "x.png"])
+    assert (code, out) == (2, "")
+    assert err == ("error: drawing a chart file needs matplotlib (pip install 'aicost[plot]')\n")
+    assert not list(tmp_path.iterdir())
+
+
+def test_chart_bad_input(run: Run, tmp_path: Path) -> None:
+    cases = {
+        ("--save", tmp_path / "x.gif"): (
+            f"error: cannot tell the image format of '{tmp_path / 'x.gif'}' "
+            "(name the file .svg or .png)\n"
+        ),
+        ("-p", "nobody"): "error: unknown provider 'nobody'",
+    }
+    for args, message in cases.items():
+        code, out, err = run(["chart", *RANGE, *args])
+        assert (code, out) == (2, ""), args
+        assert err.startswith(message), err
+    code, _, err = run(["chart", "--prices", WAR, "--since", "2025-04-01", "--until", "2025-01-01"])
+    assert code == 2
+    assert err.startswith("error: --since (2025-04-01) must be before --until (2025-01-01)")
