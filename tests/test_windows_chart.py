@@ -204,8 +204,10 @@ def test_business_hours_follow_daylight_saving_time(run: Run) -> None:
 
 def test_uniform_profile_differs_per_model(run: Run) -> None:
     code, out, err = run(
-        ["estimate", "-i", "1M", "-o", "1M", "--prices", SHOP, "--as-of", "2026-01-15"]
-        + ["--traffic-profile", "uniform"]
+        [
+            *("estimate", "-i", "1M", "-o", "1M", "--prices", SHOP),
+            *("--as-of", "2026-01-15", "--traffic-profile", "uniform"),
+        ]
     )
     assert code == 0, err
     # m2: 5 - 2.5 x 5280/10080 = 3.6905; m1's cheapest window is lunch ($1 per request), so only

@@ -139,11 +139,11 @@ def image_format(path: str) -> str:
     return suffix
 
 
-def _steps(series: Series) -> tuple[list[Any], list[float | None]]:
+def _steps(series: Series) -> tuple[list[Any], list[float]]:
     """The series as x/y for a post-step plot; a gap (no price) is NaN, which breaks the line."""
     xs = [p.moment for p in series.points]
     ys = [float("nan") if p.cost is None else float(p.cost) for p in series.points]
-    return xs, ys  # type: ignore[return-value]
+    return xs, ys
 
 
 def draw(result: ChartResult, fmt: str) -> bytes:
@@ -162,7 +162,7 @@ def draw(result: ChartResult, fmt: str) -> bytes:
     import matplotlib.pyplot as plt
 
     costs = [p.cost for s in result.series for p in s.points if p.cost is not None and p.cost > 0]
-    style = {
+    style: Any = {
         "svg.fonttype": "none",  # text stays text: searchable, and smaller
         "svg.hashsalt": "aicost",  # the same chart gives the same file
         "font.size": 10,
@@ -192,8 +192,8 @@ def draw(result: ChartResult, fmt: str) -> bytes:
                 matplotlib.ticker.FuncFormatter(lambda v, _: _tick(v, result.currency))
             )
         ax.set_xlim(result.since, result.until)  # type: ignore[arg-type]
-        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))  # type: ignore[no-untyped-call]
         ax.set_title(title(result), fontsize=12, fontweight="bold", loc="left")
         ax.set_ylabel(f"{result.currency} per request (list price)")
         ax.set_xlabel("Date (UTC)")
