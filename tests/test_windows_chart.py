@@ -396,3 +396,13 @@ def test_chart_bad_input(run: Run, tmp_path: Path) -> None:
     code, _, err = run(["chart", "--prices", WAR, "--since", "2025-04-01", "--until", "2025-01-01"])
     assert code == 2
     assert err.startswith("error: --since (2025-04-01) must be before --until (2025-01-01)")
+
+
+def test_diff_reports_a_changed_period_note(run: Run, tmp_path: Path) -> None:
+    old = SHOP.read_text()
+    new = tmp_path / "shop.yaml"
+    new.write_text(old.replace("note: V1, launch", "note: V1"))
+    code, out, err = run(["diff", SHOP, new, "-f", "json"])
+    assert code == 0, err
+    changes = [(c["model"], c["path"], c["old"], c["new"]) for c in json.loads(out)["changes"]]
+    assert changes == [("m1", "history[0].note", "V1, launch", "V1")]
