@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from typer._completion_classes import completion_init
 
-from aicost.cli import catalogs, commands, estimate, review, training
+from aicost.cli import catalogs, chart, commands, estimate, review, training
 from aicost.cli.commands import EXIT_INPUT, EXIT_OK
 from aicost.cli.helpfmt import Command, Group, examples
 
@@ -144,6 +144,11 @@ EXAMPLES = {
         "aicost export genai-prices --as-of 2026-01-01",
         "aicost export prices-table -o prices.csv",
     ),
+    "chart": (
+        "aicost chart",
+        "aicost chart -m deepseek-reasoner -m gpt-4o --since 2025-01-01 -f json",
+        "aicost chart -p deepseek -p openai -i 10k -o 1k --save price-war.svg",
+    ),
 }
 
 app.command(cls=Command, epilog=examples(*EXAMPLES["estimate"]))(estimate.estimate)
@@ -155,6 +160,7 @@ app.command(cls=Command, epilog=examples(*EXAMPLES["schema"]))(review.schema)
 app.add_typer(training.training_app, name="training")
 app.command("import", cls=Command, epilog=examples(*EXAMPLES["import"]))(catalogs.import_catalog)
 app.command("export", cls=Command, epilog=examples(*EXAMPLES["export"]))(catalogs.export_catalog)
+app.command(cls=Command, epilog=examples(*EXAMPLES["chart"]))(chart.chart)
 
 
 # -- entry point ----------------------------------------------------------------------------------

@@ -261,6 +261,7 @@ def estimate(
     per: str | None = None,
     batch_share: str | None = None,
     off_peak_share: str | None = None,
+    traffic_profile: str | None = None,
     service_tier_share: list[str] | None = None,
     model: list[str] | None = None,
     provider: list[str] | None = None,
@@ -307,9 +308,16 @@ def estimate(
                 hint="e.g. aicost estimate -i 1M -o 1M",
             )
         workloads = [inline_workload(given)]
+    if traffic_profile is not None:
+        traffic_conflicts(workloads, off_peak_share)
     limit = None if budget is None else parse_or_fail(parse_amount, budget, "--budget")
     most = None if top is None else parse_or_fail(parse_whole, top, "--top", TOP)
     at, catalog, code = priced_catalog(prices, currency, as_of)
+    traffic = None
+    if traffic_profile is not None:
+        from aicost.engine.windows import traffic_profile as parse_profile
+
+        traffic = parse_profile(traffic_profile, at)
     result = run_estimate(
         catalog,
         workloads,
@@ -321,6 +329,7 @@ def estimate(
         budget=limit,
         compare=compare,
         search=search,
+        traffic=traffic,
     )
     report = Report(
         kind="estimate",
@@ -339,6 +348,18 @@ def estimate(
         sys.stderr.write(f"budget: {over} row(s) over budget\n")
         return EXIT_GATE
     return EXIT_OK
+
+
+def traffic_conflicts(workloads: Any, off_peak_share: str | None) -> None:
+    """--traffic-profile computes the off-peak share: a share given as well is an error."""
+    if off_peak_share is not None:
+        fail("give either --traffic-profile or --off-peak-share, not both")
+    for workload in workloads:
+        if workload.off_peak_share:
+            fail(
+                f"workload {workload.name!r} sets off_peak_share and --traffic-profile computes "
+                "it; give one or the other"
+            )
 
 
 ESTIMATE_COLUMNS = [

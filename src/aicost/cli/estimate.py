@@ -132,6 +132,16 @@ def estimate(
             metavar="SHARE",
         ),
     ] = None,
+    traffic_profile: Annotated[
+        str | None,
+        typer.Option(
+            "--traffic-profile",
+            help="Compute each model's off-peak share from when requests arrive: uniform (spread "
+            "over the week) or business-hours:TZ (Mon-Fri 09:00-17:00 in IANA zone TZ). Not with "
+            "--off-peak-share.",
+            metavar="PROFILE",
+        ),
+    ] = None,
     service_tier_share: Annotated[
         list[str] | None,
         typer.Option(

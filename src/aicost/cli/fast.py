@@ -61,6 +61,7 @@ OPTIONS: dict[str, dict[str, Option]] = {
         (("--per",), "per", str),
         (("--batch-share",), "batch_share", str),
         (("--off-peak-share",), "off_peak_share", str),
+        (("--traffic-profile",), "traffic_profile", str),
         (("--service-tier-share",), "service_tier_share", list),
         (("--model", "-m"), "model", list),
         (("--provider", "-p"), "provider", list),

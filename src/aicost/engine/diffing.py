@@ -264,6 +264,7 @@ class _Differ:
                 model, prefix + "batch_multiplier", old.batch_multiplier, new.batch_multiplier
             )
         self.service_tiers(model, prefix, old, new)
+        self.field(model, prefix + "note", old.note, new.note)
 
     def service_tiers(self, model: str, prefix: str, old: Period, new: Period) -> None:
         """Service tiers other than a `batch_multiplier` (that one is compared above)."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
-from aicost.engine.pricing import EstimateRow, Workload, price_workload
+from aicost.engine.pricing import EstimateRow, Workload, price_workload, profile_share
+from aicost.engine.windows import TrafficProfile
 from aicost.model.catalog import (
     Catalog,
     ambiguous,
@@ -165,10 +166,16 @@ def run_estimate(
     budget: Decimal | None = None,
     compare: bool = False,
     search: str | None = None,
+    traffic: TrafficProfile | None = None,
 ) -> Estimate:
     """Price each workload on its models: the one it names (all selected ones with `compare`,
     the named one marked), else `models` (`-m`), else its own shortlist, else every model;
-    `-p` and `--search` narrow each list, and `top` keeps the N cheapest of each provider."""
+    `-p` and `--search` narrow each list, and `top` keeps the N cheapest of each provider.
+
+    With a `traffic` profile, each model's off-peak share is the share of the profile's minutes
+    inside that model's cheapest discount windows (it differs per model), in place of the
+    workloads' own `off_peak_share`.
+    """
     for provider in providers:
         catalog.sheet(provider)  # unknown providers are errors, with suggestions
     wanted = {p.lower() for p in providers}
@@ -203,9 +210,18 @@ def run_estimate(
                 factors[model.currency] = conversion_pair(
                     _fx_at(catalog.fx, at), model.currency, currency
                 )
-            priced.append(
-                price_workload(model, period, workload, factors[model.currency], currency, limit)
-            )
+            mine = workload
+            if traffic is not None:
+                mine = replace(
+                    workload,
+                    off_peak_share=profile_share(period, workload.request, traffic.minutes),
+                )
+            row = price_workload(model, period, mine, factors[model.currency], currency, limit)
+            if traffic is not None and period.windows:
+                shown = (mine.off_peak_share * 100).quantize(Decimal("0.1"), ROUND_HALF_EVEN)
+                said = f"off-peak share {shown}% from traffic profile {traffic.name}"
+                row = replace(row, warnings=(said, *row.warnings))
+            priced.append(row)
         priced.sort(key=lambda r: (r.per_request, r.provider, r.model))
         if pinned is not None and compare:
             priced = _against(priced, pinned)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from aicost.engine.estimate import conversion_pair, convert
+from aicost.engine.windows import MINUTES_PER_WEEK, DayRange, day_ranges, first_match, share
 from aicost.model.catalog import Catalog, mentions, no_price_message
 from aicost.model.limits import in_money_context, money_context
 from aicost.model.prices import DAYS, FxRates, ModelPrice, Period, Rates, Window
@@ -23,6 +24,63 @@ class WindowInfo:
     hours: tuple[str, ...]
     multiplier: Decimal | None
     rates: Rates | None
+    minutes_per_week: int  # minutes of the UTC week this window prices (first match wins)
+    share_of_week: Decimal  # minutes_per_week / 10,080
+    ranges: tuple[DayRange, ...] = field(default=(), metadata={"json": False})  # days, in runs
+
+
+@dataclass(frozen=True, slots=True)
+class WindowGroup:
+    """Windows of one period that give the same price under the same name, taken together."""
+
+    name: str
+    windows: tuple[WindowInfo, ...]
+    multiplier: Decimal | None
+    rates: Rates | None
+    minutes_per_week: int
+    share_of_week: Decimal
+    tiers: tuple[Rates, ...]  # the prices in the window: its own rates, or each tier x multiplier
+
+
+def _scaled(rates: Rates, factor: Decimal) -> Rates:
+    def each(value: Decimal | None) -> Decimal | None:
+        return None if value is None else value * factor
+
+    return replace(
+        rates,
+        input=rates.input * factor,
+        cached_input=each(rates.cached_input),
+        cache_write=each(rates.cache_write),
+        output=rates.output * factor,
+        cache_write_1h=each(rates.cache_write_1h),
+    )
+
+
+@in_money_context
+def window_groups(windows: Sequence[WindowInfo], tiers: Sequence[Rates]) -> tuple[WindowGroup, ...]:
+    """`windows` grouped by (name, multiplier, rates), in order of first appearance, with the
+    prices in force in each group (`tiers` are the period's list prices)."""
+    keys: list[tuple[str, Decimal | None, Rates | None]] = []
+    members: dict[tuple[str, Decimal | None, Rates | None], list[WindowInfo]] = {}
+    for window in windows:
+        key = (window.name, window.multiplier, window.rates)
+        if key not in members:
+            keys.append(key)
+            members[key] = []
+        members[key].append(window)
+    out = []
+    for key in keys:
+        group = members[key]
+        minutes = sum(w.minutes_per_week for w in group)
+        fraction = Decimal(minutes) / Decimal(MINUTES_PER_WEEK)
+        name, multiplier, rates = key
+        if rates is not None:
+            prices: tuple[Rates, ...] = (rates,)
+        else:
+            assert multiplier is not None
+            prices = tuple(_scaled(t, multiplier) for t in tiers)
+        out.append(WindowGroup(name, tuple(group), multiplier, rates, minutes, fraction, prices))
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +97,7 @@ class ModelInfo:
     since: dt.datetime | None
     until: dt.datetime | None
     retired: dt.datetime | None
+    note: str | None = None  # the current period's `note:` in the sheet
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +110,7 @@ class PeriodInfo:
     batch_multiplier: Decimal | None
     first: bool
     change: dict[str, Decimal]  # percent change of each rate against the period before
+    note: str | None = None  # the period's `note:` in the sheet
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +157,20 @@ def _pair(fx: FxRates | None, source: str, target: str | None) -> tuple[Pair, st
     return conversion_pair(fx, source, target), target
 
 
-def window_info(window: Window, pair: Pair = SAME) -> WindowInfo:
-    return WindowInfo(
-        name=window.name,
-        days=tuple(DAYS[d] for d in window.days),
-        hours=tuple(f"{_clock(a)}-{_clock(b)}" for a, b in window.hours),
-        multiplier=window.multiplier,
-        rates=None if window.rates is None else convert_rates(window.rates, pair),
+def window_infos(windows: Sequence[Window], pair: Pair = SAME) -> tuple[WindowInfo, ...]:
+    """A period's windows with the minutes of the week each prices (the first match wins)."""
+    return tuple(
+        WindowInfo(
+            name=window.name,
+            days=tuple(DAYS[d] for d in window.days),
+            hours=tuple(f"{_clock(a)}-{_clock(b)}" for a, b in window.hours),
+            multiplier=window.multiplier,
+            rates=None if window.rates is None else convert_rates(window.rates, pair),
+            minutes_per_week=minutes.bit_count(),
+            share_of_week=share(minutes),
+            ranges=day_ranges(window.days),
+        )
+        for window, minutes in zip(windows, first_match(windows), strict=True)
     )
 
 
@@ -121,10 +188,11 @@ def model_info(
         context_window=model.context_window,
         batch_multiplier=period.batch_multiplier,
         tiers=tuple(convert_rates(t, pair) for t in period.tiers),
-        windows=tuple(window_info(w, pair) for w in period.windows),
+        windows=window_infos(period.windows, pair),
         since=period.since,
         until=period.until,
         retired=model.retired,
+        note=period.note,
     )
 
 
@@ -227,10 +295,11 @@ def price_history(
                 until=until,
                 currency=code,
                 tiers=tuple(convert_rates(t, pair) for t in period.tiers),
-                windows=tuple(window_info(w, pair) for w in period.windows),
+                windows=window_infos(period.windows, pair),
                 batch_multiplier=period.batch_multiplier,
                 first=previous is None,
                 change=change,
+                note=period.note,
             )
         )
         previous = period

@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from aicost.engine.windows import first_match, share
 from aicost.model.errors import Location
 from aicost.model.limits import in_money_context, money_context
 from aicost.model.prices import ModelPrice, Period, Rates, choose_tier
@@ -145,15 +146,42 @@ def tier_label(period: Period, index: int) -> str:
 def off_peak_parts(period: Period, rates: Rates, request: Request, base: Parts) -> Parts | None:
     """The cheapest discount window's price for this request, or None where there is none."""
     best: Parts | None = None
-    for window in period.windows:
-        if window.rates is not None:
-            parts = price_tokens(window.rates, request)
-        else:
-            assert window.multiplier is not None
-            parts = base.scaled(window.multiplier)
+    for parts in window_parts(period, request, base):
         if best is None or parts.total < best.total:
             best = parts
     return best
+
+
+def window_parts(period: Period, request: Request, base: Parts) -> list[Parts]:
+    """Each discount window's price for this request, in the period's order."""
+    out = []
+    for window in period.windows:
+        if window.rates is not None:
+            out.append(price_tokens(window.rates, request))
+        else:
+            assert window.multiplier is not None
+            out.append(base.scaled(window.multiplier))
+    return out
+
+
+@in_money_context
+def profile_share(period: Period, request: Request, minutes: int) -> Decimal:
+    """The off-peak share a traffic profile gives: of the profile's minutes of the week, the share
+    inside the windows that price this request cheapest (first match wins across windows).
+
+    `price_request` prices every off-peak request at the cheapest window's price, so minutes in a
+    dearer window count as list price here: never an under-estimate.
+    """
+    if not period.windows:
+        return Decimal(0)
+    base = price_tokens(period.tier_for(request.input_tokens)[1], request)
+    totals = [p.total for p in window_parts(period, request, base)]
+    cheapest = min(totals)
+    covered = 0
+    for mine, total in zip(first_match(period.windows), totals, strict=True):
+        if total == cheapest:
+            covered |= mine
+    return share(covered, minutes)
 
 
 def service_tier_parts(period: Period, name: str, request: Request, listed: Parts) -> Parts | None:

@@ -93,6 +93,7 @@ class Period:
     windows: tuple[Window, ...] = ()
     batch_multiplier: Decimal | None = None
     service_tiers: tuple[ServiceTier, ...] = ()  # besides batch_multiplier, the shorthand
+    note: str | None = None  # free text from the sheet: what was served then, and why it changed
 
     @property
     def tiered(self) -> bool:

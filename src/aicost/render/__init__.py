@@ -68,6 +68,7 @@ VIEW_MODULES = {
     "training": "training",
     "training-estimate": "training",
     "import": "catalogs",
+    "chart": "chart",
 }
 
 

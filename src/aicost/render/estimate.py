@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from aicost.engine.listing import ModelInfo
+from aicost.engine.listing import ModelInfo, PeriodInfo, window_groups
 from aicost.engine.pricing import EstimateRow, Workload
 from aicost.model.prices import ModelPrice, Rates
 from aicost.model.quantity import format_moment
@@ -23,6 +23,7 @@ from aicost.render.views import (
     md_table,
     new_table,
 )
+from aicost.render.windows import group_words
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -392,6 +393,7 @@ def _by_provider(report: Report) -> list[tuple[str, list[ModelInfo]]]:
 
 
 def models_table(report: Report) -> RenderableType:
+
     parts: list[Any] = []
     for provider, infos in _by_provider(report):
         out = new_table(
@@ -410,7 +412,32 @@ def models_table(report: Report) -> RenderableType:
         for line in lines:
             out.add_row(*(escape(c) for c in line))
         parts.append(out)
+        words = _model_windows(infos)
+        if words:
+            parts.append(_word_grid(words))
     return group(parts)
+
+
+def _word_grid(lines: Sequence[tuple[str, str]]) -> Any:
+    """Lines of `who  what`, indented, `what` wrapping under itself."""
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 1), pad_edge=False)
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for who, what in lines:
+        grid.add_row("", escape(who), escape(what))
+    return grid
+
+
+def _model_windows(infos: Sequence[ModelInfo]) -> list[tuple[str, str]]:
+    """Each model's discount windows in words, one line per window group."""
+    return [
+        (info.id, group_words(g, info.currency))
+        for info in infos
+        for g in window_groups(info.windows, info.tiers)
+    ]
 
 
 def models_markdown(report: Report) -> str:
@@ -423,6 +450,9 @@ def models_markdown(report: Report) -> str:
             MODEL_HEADS, [line for info in infos for line in _model_lines(info)]
         )
         chunks.append(md_table(heads, body, "l" + "r" * (len(heads) - 2) + "l"))
+        words = _model_windows(infos)
+        if words:
+            chunks.append("\n".join(f"- {md(a)} {md(b)}" for a, b in words) + "\n")
     return "\n".join(chunks)
 
 
@@ -431,47 +461,59 @@ def models_markdown(report: Report) -> str:
 SHORT = {"input": "in", "cached_input": "cached", "cache_write": "write", "output": "out"}
 
 
+def _change_label(period: PeriodInfo) -> str:
+    if period.first:
+        return "first price"
+    return ", ".join(f"{SHORT[k]} {percent(v)}" for k, v in period.change.items()) or "none"
+
+
 def _history_lines(report: Report) -> tuple[list[str], list[list[str]]]:
+    """One line per tier of each period, then one per tier of each of its discount windows."""
     result: HistoryResult = report.payload
     periods = result.periods
-    tiered = any(len(p.tiers) > 1 for p in periods)
+    labelled = any(len(p.tiers) > 1 or p.windows for p in periods)
     heads = [
         "From",
         "Until",
-        *(["Tier"] if tiered else []),
+        *(["Price"] if labelled else []),
         "Input",
         "Cached",
         "Cache write",
         "Output",
         "Change",
-        "Windows",
     ]
     lines = []
     for period in periods:
-        if period.first:
-            label = "first price"
-        else:
-            label = (
-                ", ".join(f"{SHORT[k]} {percent(v)}" for k, v in period.change.items()) or "none"
-            )
-        windows = ", ".join(
-            f"{w.name} {_multiplier(w.multiplier)}" if w.multiplier is not None else w.name
-            for w in period.windows
-        )
+        rows: list[tuple[str, Rates]] = []
         for i, tier in enumerate(period.tiers):
+            size = _tier_label(period.tiers, i) if len(period.tiers) > 1 else ""
+            rows.append((size or ("list" if period.windows else ""), tier))
+        for win in window_groups(period.windows, period.tiers):
+            for i, tier in enumerate(win.tiers):
+                tiered = win.rates is None and len(win.tiers) > 1
+                rows.append(
+                    (f"{win.name} {_tier_label(win.tiers, i)}" if tiered else win.name, tier)
+                )
+        for i, (label, tier) in enumerate(rows):
             head = [moment(period.since), moment(period.until, "now")] if i == 0 else ["", ""]
-            cells = _tier_cells(
-                tier, period.currency, _tier_label(period.tiers, i) if len(period.tiers) > 1 else ""
-            )
-            lines.append(
-                [
-                    *head,
-                    *(cells if tiered else cells[1:]),
-                    label if i == 0 else "",
-                    windows if i == 0 else "",
-                ]
-            )
+            cells = _tier_cells(tier, period.currency, label)
+            tail = _change_label(period) if i == 0 else ""
+            lines.append([*head, *(cells if labelled else cells[1:]), tail])
     return drop_empty(heads, lines)
+
+
+def _history_words(report: Report) -> list[tuple[str, str]]:
+    """Per period, its note and its discount windows in words, after the dates it ran."""
+    result: HistoryResult = report.payload
+    out = []
+    for period in result.periods:
+        dates = f"{moment(period.since)} to {moment(period.until, 'now')}"
+        said = [period.note] if period.note else []
+        said += [
+            group_words(w, period.currency) for w in window_groups(period.windows, period.tiers)
+        ]
+        out += [(dates if i == 0 else "", text) for i, text in enumerate(said)]
+    return out
 
 
 def _history_title(report: Report) -> tuple[str, str | None]:
@@ -496,7 +538,13 @@ def history_table(report: Report) -> RenderableType:
     )
     for line in lines:
         out.add_row(*(escape(c) for c in line))
-    return group([out, Text(plain(retired), style="yellow")]) if retired else out
+    parts: list[Any] = [out]
+    words = _history_words(report)
+    if words:
+        parts.append(_word_grid(words))
+    if retired:
+        parts.append(Text(plain(retired), style="yellow"))
+    return group(parts)
 
 
 def history_markdown(report: Report) -> str:
@@ -506,6 +554,9 @@ def history_markdown(report: Report) -> str:
         "r" if h in ("Input", "Cached", "Cache write", "Output") else "l" for h in heads
     )
     text = f"**{md(title)}**\n\n" + md_table(heads, lines, align)
+    words = _history_words(report)
+    if words:
+        text += "\n" + "".join(f"- {md(a)} {md(b)}\n" for a, b in words)
     return text + (f"\n{md(retired.capitalize())}.\n" if retired else "")
 
 

@@ -318,6 +318,7 @@ def _period(spec: schema.PricedModel, since: Any, until: Any, inherited: TierSpe
         windows=windows,
         batch_multiplier=batch if isinstance(batch, Decimal) else None,
         service_tiers=service,
+        note=spec.note,
     )
 
 

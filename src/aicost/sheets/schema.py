@@ -293,6 +293,9 @@ class PricedModel(TieredRates):
     for `service_tiers: {batch: X}`."""
     service_tiers: ServiceTiers | None = None
     """Batch, flex and priority prices: a multiplier on list price, or explicit rates."""
+    note: str | None = None
+    """Free text shown beside these prices by `history` and `models`: what was served then (a
+    version such as V3.2) or why the price changed."""
 
     @model_validator(mode="after")
     def _one_batch(self) -> PricedModel:
