@@ -89,39 +89,46 @@ def test_local_commands_run_in_order(
     assert len(results) >= 5
 
 
-def changes(run: Run, old: object, new: object) -> list[dict[str, Any]]:
-    code, out, err = run(["diff", old, new, "-f", "json"])
+SHAPES = [  # a long prompt (past every tier bound up to 272K) with cache reads and writes
+    ["--batch-share", "0"],
+    ["--batch-share", "1"],
+    ["--service-tier-share", "flex=1"],
+    ["--service-tier-share", "priority=1"],
+    ["--off-peak-share", "1"],
+]
+
+
+def priced(run: Run, prices: object, shape: list[str]) -> dict[tuple[str, str], str]:
+    code, out, err = run(
+        ["estimate", "-i", "300k", "--cached-tokens", "100k", "--cache-write-tokens", "50k",
+         "-o", "2k", *shape, "--prices", prices, "-f", "json"]
+    )  # fmt: skip
     assert code == 0, err
-    found: list[dict[str, Any]] = json.loads(out)["changes"]
-    return found
+    return {(r["provider"], r["model"]): r["per_request"] for r in json.loads(out)["rows"]}
 
 
-def test_the_litellm_round_trip_changes_no_price(
+def test_the_litellm_round_trip_keeps_every_price_in_force(
     run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """What the doc says of the round trip: no price in force today moves; what differs is what
-    LiteLLM's format cannot carry."""
+    """What the doc says of the round trip: every USD model priced today comes back at the same
+    prices (list, batch, flex, priority, off-peak); what the diff shows is what LiteLLM's format
+    cannot carry, and the sheets it drops are the CNY ones and meta."""
     monkeypatch.chdir(ROOT)
     exported, sheets = tmp_path / "litellm.json", tmp_path / "sheets"
     assert run(["export", "litellm", "-o", exported])[0] == 0
     assert run(["import", "litellm", exported, "-o", sheets])[0] == 0
-    found = changes(run, "prices", sheets)
+    for shape in SHAPES:
+        before, after = priced(run, "prices", shape), priced(run, sheets, shape)
+        usd = {key: cost for key, cost in before.items() if not key[0].endswith("-cn")}
+        assert after == usd, shape
+    code, out, err = run(["diff", "prices", sheets, "-f", "json"])
+    assert code == 0, err
+    found = json.loads(out)["changes"]
     assert found  # names, aliases, history ... do differ
-    moved = [c for c in found if c["percent"] is not None]
-    assert moved == []
-    carried_not = {"name", "aliases", "source", "history", "since", "training_claims",
-                   "batch_multiplier", "windows"}  # fmt: skip
-    for change in found:
-        field = re.split(r"[\[.]", change["path"] or "")[0]
-        if change["path"] is None:  # a whole model or sheet
-            assert change["kind"] == "removed", change
-        else:
-            assert field in carried_not, change
-    removed_sheets = {c["provider"] for c in found if c["path"] is None and c["model"] is None}
-    # the CNY sheets (LiteLLM prices in USD only) and meta (no models)
-    assert removed_sheets == {
-        "alibaba-cn", "deepseek-cn", "minimax-cn", "moonshot-cn", "zhipu-cn", "meta",
-    }  # fmt: skip
+    dropped = {c["provider"] for c in found if c["path"] is None and c["model"] is None}
+    assert dropped == {"alibaba-cn", "deepseek-cn", "minimax-cn", "moonshot-cn", "zhipu-cn", "meta"}
+    gone = {(c["provider"], c["model"]) for c in found if c["path"] is None and c["model"]}
+    assert gone and not gone & set(priced(run, "prices", SHAPES[0]))  # only models not priced today
 
 
 # -- the whole LiteLLM map imports even where its floats are noisy ---------------------------------
