@@ -21,6 +21,7 @@ from typing import Any
 
 from aicost.model.catalog import Catalog
 from aicost.model.errors import AicostError
+from aicost.model.limits import PLACES
 from aicost.model.prices import Rates
 
 FIELDS = ("input", "cached_input", "cache_write", "cache_write_1h", "output")
@@ -312,14 +313,23 @@ class Output:
 def plan_sheets(
     imported: Imported, directory: Path, providers: Iterable[str], checked: dt.date
 ) -> list[Output]:
-    """One sheet per provider, each validated by the loader before anything is written."""
+    """One sheet per provider, each validated by the loader before anything is written. A model
+    with a price a sheet cannot hold moves from `imported.models` to `imported.invalid`."""
     from aicost.sheets.loader import load_text
 
     wanted = {p.strip().lower() for p in providers}
     by_provider: dict[str, list[ModelDraft]] = {}
-    for model in imported.models:
-        if not wanted or model.provider in wanted:
-            by_provider.setdefault(model.provider, []).append(model)
+    for model in list(imported.models):
+        if wanted and model.provider not in wanted:
+            continue
+        if any(_places(price) > PLACES for price in _all_prices(model)):
+            # LiteLLM's per-token floats carry binary noise: 1.0000000000000001e-07 per token is
+            # 0.10000000000000001 per 1M, more decimals than a sheet holds; rounding would invent
+            # a price, so the entry is left out and listed
+            imported.models.remove(model)
+            imported.invalid.append((model.key, TOO_PRECISE))
+            continue
+        by_provider.setdefault(model.provider, []).append(model)
     schema_line = ""
     if (directory / "aicost.schema.json").is_file():
         schema_line = "# yaml-language-server: $schema=./aicost.schema.json\n"
@@ -338,6 +348,23 @@ def plan_sheets(
             ) from None
         outputs.append(Output(slug, path, text, len(models)))
     return outputs
+
+
+TOO_PRECISE = f"a price per 1M tokens has more than {PLACES} decimal places"
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _all_prices(model: ModelDraft) -> Iterable[Decimal]:
+    for period in model.periods:
+        for prices in (period.prices, *period.service.values()):
+            for by in prices.values():
+                yield from by.values()
+        for window in period.windows:
+            yield from (v for v in window.values() if isinstance(v, Decimal))
 
 
 def refuse_overwrite(paths: Iterable[Path], force: bool) -> None:
