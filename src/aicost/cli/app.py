@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from aicost.cli import catalogs, commands, estimate, review, training
+from aicost.cli import catalogs, commands, estimate, review, training, usage
 from aicost.cli.commands import EXIT_INPUT, EXIT_OK
 
 app = typer.Typer(
@@ -53,6 +53,7 @@ app.command()(review.schema)
 app.add_typer(training.training_app, name="training")
 app.command("import")(catalogs.import_catalog)
 app.command("export")(catalogs.export_catalog)
+app.add_typer(usage.usage_app, name="usage")
 
 
 # -- entry point ----------------------------------------------------------------------------------
