@@ -192,7 +192,9 @@ def test_service_tiers_batch_with_window_and_not_offered() -> None:
 
 def test_explicit_service_rates_choose_their_own_tier_and_ignore_windows() -> None:
     # Saturday: the x0.25 window would apply at list price; flex's own rates replace it
-    flex = rec("2026-03-07T12:00", "lab-flex", input_tokens=501, output_tokens=10, service_tier="flex")
+    flex = rec(
+        "2026-03-07T12:00", "lab-flex", input_tokens=501, output_tokens=10, service_tier="flex"
+    )
     assert total([flex]) == (501 * Decimal("0.75") + 10 * Decimal(3)) / M
 
 
@@ -207,7 +209,9 @@ def test_names_resolve_case_insensitively_by_alias_and_provider_prefix() -> None
     records: list[UsageRecord | Malformed] = [
         rec("2026-03-03T12:00", "LAB-CHAT-LATEST", input_tokens=1_000, output_tokens=100),
         rec("2026-03-03T12:00", "lab/lab-chat", input_tokens=1_000, output_tokens=100),
-        UsageRecord(at("2026-03-03T12:00"), "lab-chat", "Lab", input_tokens=1_000, output_tokens=100),
+        UsageRecord(
+            at("2026-03-03T12:00"), "lab-chat", "Lab", input_tokens=1_000, output_tokens=100
+        ),
     ]
     result = run(records)
     assert result.totals.total == 3 * LIST

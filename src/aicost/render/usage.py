@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from aicost.engine.report import UsageResult, UsageRow
+from aicost.engine.report import UsageResult, UsageRow, UsageTotals
 from aicost.render.data import to_data
 from aicost.render.money import money, tokens
 from aicost.render.text import md
@@ -75,32 +75,43 @@ def _reconciled(result: UsageResult) -> bool:
     return result.totals.reported is not None
 
 
+def _cost(value: Decimal | None, code: str) -> str:
+    return "-" if not value else money(value, code)
+
+
 def _price_lines(result: UsageResult) -> tuple[list[str], list[list[str]]]:
+    """Keys, counts and money; a cost column nobody paid anything in is left out, and requests
+    only where buckets make them differ from records."""
     code = result.currency
     heads = [HEADS[k] for k in result.by]
     heads += ["Records", "Requests", "Input tok", "Output tok", "Input", "Cached"]
     heads += ["Cache write", "Output", "Total"]
     if _reconciled(result):
         heads.append("Reported")
-    lines = []
-    for row in result.rows:
-        line = _key_cells(result, row)
-        line += [f"{row.records:,}", f"{row.requests:,}", tokens(row.input_tokens)]
-        line += [tokens(row.output_tokens), money(row.input_cost, code)]
-        line += [money(row.cached_cost, code), money(row.cache_write_cost, code)]
-        line += [money(row.output_cost, code), money(row.total, code)]
-        if _reconciled(result):
-            line.append(money(row.reported, code) if row.reported_records else "-")
-        lines.append(line)
     t = result.totals
-    total = ["Total", *[""] * (len(result.by) - 1)] if result.by else []
-    total += [f"{t.records:,}", f"{t.requests:,}", tokens(t.input_tokens), tokens(t.output_tokens)]
-    total += [money(t.input_cost, code), money(t.cached_cost, code)]
-    total += [money(t.cache_write_cost, code), money(t.output_cost, code), money(t.total, code)]
-    if _reconciled(result):
-        total.append(money(t.reported, code))
-    lines.append(total)
-    return heads, lines
+    lines = []
+    every: list[UsageRow | UsageTotals] = [*result.rows, t]
+    for row in every:
+        if isinstance(row, UsageRow):
+            line = _key_cells(result, row)
+        else:
+            line = ["Total", *[""] * (len(result.by) - 1)] if result.by else []
+        line += [f"{row.records:,}", f"{row.requests:,}", tokens(row.input_tokens)]
+        line += [tokens(row.output_tokens), _cost(row.input_cost, code)]
+        line += [_cost(row.cached_cost, code), _cost(row.cache_write_cost, code)]
+        line += [_cost(row.output_cost, code), money(row.total, code)]
+        if _reconciled(result):
+            shown = row.reported if not isinstance(row, UsageRow) or row.reported_records else None
+            line.append(money(shown, code))
+        lines.append(line)
+    keep = [
+        i
+        for i, head in enumerate(heads)
+        if head not in ("Requests", "Input", "Cached", "Cache write", "Output")
+        or (head == "Requests" and t.requests != t.records)
+        or (head != "Requests" and any(line[i] != "-" for line in lines))
+    ]
+    return [heads[i] for i in keep], [[line[i] for i in keep] for line in lines]
 
 
 def coverage_line(result: UsageResult) -> str:
