@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import gc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -278,7 +279,7 @@ class _Run:
         self.unpriced: dict[tuple[Any, ...], list[int]] = {}
         self.reported: dict[tuple[Any, ...], list[Any]] = {}  # (group, date, currency) -> [sum, n]
         self.suggestions: dict[tuple[str | None, str], tuple[str, ...]] = {}
-        self.dedup: dict[str, list[Any]] = {}
+        self.dedup: dict[str, tuple[Any, ...]] = {}
         self.read = self.malformed = self.duplicates = self.outside = 0
         self.examples: list[str] = []
         self.ordinal = 0
@@ -380,15 +381,22 @@ class _Run:
             for i in range(_WIDTH):
                 cell[i] += vector[i]
         if r.dedup_key is not None:
-            self.dedup[r.dedup_key] = [r.dedup_rank, self.ordinal, cells, vector, reported, r]
+            self.dedup[r.dedup_key] = (
+                r.dedup_rank,
+                self.ordinal,
+                cells,
+                vector,
+                reported,
+                r.reported_cost,
+            )
 
-    def remove(self, entry: list[Any]) -> None:
-        _, _, cells, vector, reported, record = entry
+    def remove(self, entry: tuple[Any, ...]) -> None:
+        _, _, cells, vector, reported, amount = entry
         for cell in cells:
             for i in range(_WIDTH):
                 cell[i] -= vector[i]
         if reported is not None:
-            reported[0] -= record.reported_cost
+            reported[0] -= amount
             reported[1] -= 1
 
     def bad(self, where: str, reason: str) -> None:
@@ -484,7 +492,15 @@ def _sum(a: list[int], b: list[int] | tuple[int, ...]) -> None:
 def price(source: RecordSource, catalog: Catalog, options: UsageOptions) -> UsageResult:
     """Price the records of `source` (a callable giving a fresh stream each time it is called)."""
     run = _Run(catalog, options)
-    run.stream(source())
+    # The groups and dedup entries are long-lived containers; the cyclic collector would walk
+    # them again and again as they grow (nothing here makes cycles), so it pauses for the stream.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        run.stream(source())
+    finally:
+        if paused:
+            gc.enable()
     finish = _Finish(run)
     resolver = run.resolver
     labels = [None, *(t.model.ref for t in options.targets)]
