@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from typer._completion_classes import completion_init
 
-from aicost.cli import catalogs, chart, commands, estimate, review, training
+from aicost.cli import catalogs, chart, commands, estimate, review, training, usage
 from aicost.cli.commands import EXIT_INPUT, EXIT_OK
 from aicost.cli.helpfmt import Command, Group, examples
 
@@ -161,6 +161,7 @@ app.add_typer(training.training_app, name="training")
 app.command("import", cls=Command, epilog=examples(*EXAMPLES["import"]))(catalogs.import_catalog)
 app.command("export", cls=Command, epilog=examples(*EXAMPLES["export"]))(catalogs.export_catalog)
 app.command(cls=Command, epilog=examples(*EXAMPLES["chart"]))(chart.chart)
+app.add_typer(usage.usage_app, name="usage")
 
 
 # -- entry point ----------------------------------------------------------------------------------

@@ -14,9 +14,12 @@ def examples(*lines: str) -> str:
 
 
 def _usage_piece(piece: str) -> str:
-    """`{MODEL}` -> MODEL, `[[FILE]]` -> [FILE], `[[PATH]...]...` -> [PATH]..."""
+    """`{MODEL}` -> MODEL, `{SOURCE}...` -> SOURCE..., `[[FILE]]` -> [FILE],
+    `[[PATH]...]...` -> [PATH]..."""
     if piece.startswith("{") and piece.endswith("}"):
         return piece[1:-1]
+    if piece.startswith("{") and piece.endswith("}..."):
+        return piece[1:-4] + "..."
     for old, new in (("[[", "["), ("]]", "]"), ("]...]...", "]..."), ("]...", "]...")):
         piece = piece.replace(old, new)
     return piece

@@ -312,7 +312,16 @@ def price_workload(
 
 def window_at(period: Period, moment: dt.datetime) -> str | None:
     """Name of the discount window in force at `moment` (first match wins), for usage pricing."""
-    for window in period.windows:
+    index = window_index_at(period, moment)
+    return None if index is None else period.windows[index].name
+
+
+def window_index_at(period: Period, moment: dt.datetime) -> int | None:
+    """Which of the period's windows is in force at `moment` (first match wins), or None.
+
+    Two windows may share a name with different prices, so usage pricing keys on the index.
+    """
+    for index, window in enumerate(period.windows):
         if window.covers(moment):
-            return window.name
+            return index
     return None

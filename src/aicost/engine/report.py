@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aicost import __version__
@@ -120,3 +121,111 @@ class Report:
             ]
         out.update(json_fields(self.payload) if fields is None else fields)
         return out
+
+
+# -- usage logs -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRow:
+    """One group of usage records (`--by` keys), priced: token sums, cost parts and the total.
+
+    In `usage compare` a row is one target model's price of the group (`target`); the records a
+    target could not price are counted in `unpriced_records`, never added as zero.
+    """
+
+    group: tuple[tuple[str, str], ...] = field(metadata=VIEW_ONLY)  # (key, value) per --by key
+    target: str | None
+    currency: str
+    records: int
+    requests: int
+    input_tokens: int
+    cache_read_tokens: int
+    cache_write_5m_tokens: int
+    cache_write_1h_tokens: int
+    output_tokens: int
+    reasoning_tokens: int
+    input_cost: Decimal
+    cached_cost: Decimal
+    cache_write_cost: Decimal
+    output_cost: Decimal
+    total: Decimal
+    reported: Decimal | None = None  # what the source said it cost (--reconcile), converted
+    reported_records: int = 0  # how many of the records carried a reported cost
+    unpriced_records: int = 0  # compare: records of this group the target has no price for
+
+
+@dataclass(frozen=True, slots=True)
+class UnpricedUsage:
+    """Records that could not be priced, by model as logged and reason, with their tokens."""
+
+    target: str | None  # compare: the target model that had no price; None: the logged model
+    provider: str | None
+    model: str
+    reason: str  # "unknown model", "ambiguous model", "retired", "not yet priced", "no price then"
+    records: int
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    suggestions: tuple[str, ...] = ()  # close matches, or the candidates of an ambiguous name
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceTierNotOffered:
+    """Records in a service tier their model does not offer: priced at list price."""
+
+    target: str | None
+    model: str  # provider/id
+    service_tier: str
+    records: int
+
+
+@dataclass(frozen=True, slots=True)
+class UsageCoverage:
+    """How much of the input was priced, and why the rest was not."""
+
+    records_read: int  # usage records the readers produced (duplicates and all)
+    priced_records: int
+    unpriced_records: int
+    malformed: int  # lines or entries that could not be read
+    duplicates_dropped: int  # records that repeated a request already counted
+    outside_dates: int  # records before --since or after --until
+    tier_by_average: int  # bucket records of a tiered model: tier chosen by average prompt
+    unpriced: tuple[UnpricedUsage, ...] = ()
+    service_tier_not_offered: tuple[ServiceTierNotOffered, ...] = ()
+    malformed_examples: tuple[str, ...] = ()  # the first few `file:line: reason`
+
+
+@dataclass(frozen=True, slots=True)
+class UsageTotals:
+    records: int
+    requests: int
+    input_tokens: int
+    cache_read_tokens: int
+    cache_write_5m_tokens: int
+    cache_write_1h_tokens: int
+    output_tokens: int
+    reasoning_tokens: int
+    input_cost: Decimal
+    cached_cost: Decimal
+    cache_write_cost: Decimal
+    output_cost: Decimal
+    total: Decimal
+    reported: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class UsageResult:
+    """`usage price` and `usage compare`: grouped rows, a grand total and the coverage.
+
+    The totals are those of the records as logged (in `compare` too: what they did cost).
+    """
+
+    by: tuple[str, ...]
+    rows: list[UsageRow]
+    totals: UsageTotals
+    coverage: UsageCoverage
+    currency: str
+    fx_used: list[dict[str, Any]] = field(default_factory=list)  # {date, rates} per dated set used
+    targets: tuple[str, ...] = field(default=(), metadata=VIEW_ONLY)  # compare: provider/id
+    when: str | None = field(default=None, metadata=VIEW_ONLY)  # compare: now, record or a date

@@ -69,12 +69,13 @@ VIEW_MODULES = {
     "training-estimate": "training",
     "import": "catalogs",
     "chart": "chart",
+    "usage": "usage",
 }
 
 
 # Report kinds whose JSON fields and CSV rows carry sentences: their view module writes them
 # (`RECORDS[kind](report)` -> (JSON fields, CSV rows)); other kinds are dumped as they are.
-RECORD_KINDS = {"training"}
+RECORD_KINDS = {"training", "usage"}
 
 
 def _records(report: Report) -> tuple[dict[str, Any] | None, list[Any]]:
