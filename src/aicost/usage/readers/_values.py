@@ -10,9 +10,9 @@ import csv
 import datetime as dt
 import json
 import os
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
 
 from aicost.model.errors import AicostError
@@ -131,12 +131,17 @@ def sorted_dims(pairs: list[tuple[str, str | None]]) -> tuple[tuple[str, str], .
     return tuple(sorted((name, value) for name, value in pairs if value is not None))
 
 
-def csv_rows(path: Path, delimiter: str = ",") -> Iterator[tuple[int, list[str]] | Malformed]:
-    """The non-empty rows of a CSV file with the line each starts on; an unreadable row as a Malformed."""
+def csv_reader(handle: Any, delimiter: str = ",") -> Any:
+    """A csv.reader that takes fields up to MAX_FIELD_CHARS (the module's limit is process-wide)."""
     if csv.field_size_limit() < MAX_FIELD_CHARS:
         csv.field_size_limit(MAX_FIELD_CHARS)
+    return csv.reader(handle, delimiter=delimiter)
+
+
+def csv_rows(path: Path, delimiter: str = ",") -> Iterator[tuple[int, list[str]] | Malformed]:
+    """The non-empty rows of a CSV file with the line each starts on; an unreadable row as a Malformed."""
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
-        reader = csv.reader(handle, delimiter=delimiter)
+        reader = csv_reader(handle, delimiter)
         last = 0
         while True:
             try:

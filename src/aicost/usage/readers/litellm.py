@@ -178,4 +178,3 @@ def _record(get: Getter, where: str) -> UsageRecord:
         dedup_key="litellm|" + request_id,
         dedup_rank=(0 if status == "failure" else 1, total + completion),
     )
-
