@@ -153,3 +153,13 @@ def csv_rows(path: Path, delimiter: str = ",") -> Iterator[tuple[int, list[str]]
             except csv.Error as exc:
                 yield Malformed(f"{path}:{last + 1}", f"unreadable CSV row: {exc}")
                 last = reader.line_num
+
+
+def json_line(raw: bytes) -> Any:
+    """One JSON Lines value (numbers with a fraction as Decimal); a reason in words when it is not."""
+    try:
+        return json.loads(raw, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise BadValue(f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+    except ValueError:  # not UTF-8
+        raise BadValue("invalid JSON: not UTF-8 text") from None

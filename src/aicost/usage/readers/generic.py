@@ -41,6 +41,7 @@ from aicost.usage.readers._values import (
     count,
     csv_reader,
     csv_rows,
+    json_line,
     money,
     text,
     utc_iso,
@@ -192,9 +193,9 @@ def _read_jsonl(path: Path, mapping: Mapping) -> Iterator[UsageRecord | Malforme
                 continue
             where = f"{path}:{line}"
             try:
-                row = json.loads(raw, parse_float=Decimal)
-            except ValueError as exc:
-                yield Malformed(where, f"invalid JSON: {exc}")
+                row = json_line(raw)
+            except BadValue as exc:
+                yield Malformed(where, str(exc))
                 continue
             if not isinstance(row, dict):
                 yield Malformed(where, "not a JSON object")
@@ -203,7 +204,7 @@ def _read_jsonl(path: Path, mapping: Mapping) -> Iterator[UsageRecord | Malforme
             try:
                 for name in ("ts", "input", "output"):
                     if values[name] is None:
-                        raise BadValue(f"no {mapping.fields[name].written}")
+                        raise BadValue(f"no value at {mapping.fields[name].written}")
                 dims = tuple(
                     (name, value)
                     for name, src in mapping.dims

@@ -16,6 +16,7 @@ from aicost.usage.readers._values import (
     BadValue,
     count,
     csv_rows,
+    json_line,
     money,
     sorted_dims,
     text,
@@ -69,9 +70,9 @@ def _read_jsonl(path: Path) -> Iterator[UsageRecord | Malformed]:
                 continue
             where = f"{path}:{line}"
             try:
-                row = json.loads(raw, parse_float=Decimal)
-            except ValueError as exc:
-                yield Malformed(where, f"invalid JSON: {exc}")
+                row = json_line(raw)
+            except BadValue as exc:
+                yield Malformed(where, str(exc))
                 continue
             if not isinstance(row, dict):
                 yield Malformed(where, "not a JSON object")
