@@ -158,8 +158,8 @@ def csv_rows(path: Path, delimiter: str = ",") -> Iterator[tuple[int, list[str]]
 def json_line(raw: bytes) -> Any:
     """One JSON Lines value (numbers with a fraction as Decimal); a reason in words when it is not."""
     try:
-        return json.loads(raw, parse_float=Decimal)
+        return json.loads(raw.rstrip(b"\r\n"), parse_float=Decimal)
     except json.JSONDecodeError as exc:
-        raise BadValue(f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+        raise BadValue(f"invalid JSON: {exc.msg} (character {exc.pos + 1})") from None
     except ValueError:  # not UTF-8
         raise BadValue("invalid JSON: not UTF-8 text") from None
