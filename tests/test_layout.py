@@ -14,7 +14,7 @@ ALLOWED = {
     "sheets": {"model", "engine", "sheets"},
     "catalogs": {"model", "engine", "sheets", "catalogs"},
     "render": {"model", "engine", "render"},
-    "usage": {"model", "engine", "usage"},
+    "usage": {"model", "engine", "sheets", "usage"},  # sheets: the mapping file's safe YAML reader
     "cli": {"model", "engine", "sheets", "catalogs", "render", "usage", "cli"},
 }
 
