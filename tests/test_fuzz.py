@@ -3,7 +3,7 @@
 Every case runs in-process through the real entry point. Whatever the input, aicost answers with
 exit 0, 1 or 2, never 3 (an internal error) and never a traceback, and it answers quickly. Text from
 a sheet never reaches the terminal as a control character. The number of cases per test is set by
-`AICOST_FUZZ_CASES` (default 250 for a quick local run; CI runs more).
+`AICOST_FUZZ_CASES` (default 250 per test for a quick local run; 700 under CI).
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ SMALL = DATA / "core"
 
 pytestmark = pytest.mark.slow
 
-CASES = int(os.environ.get("AICOST_FUZZ_CASES", "250"))
+# CI (CI=true) runs 700 per test, 2,100 in all; a quick local run 250 per test
+CASES = int(os.environ.get("AICOST_FUZZ_CASES", "700" if os.environ.get("CI") == "true" else "250"))
 SLOWEST_CASE_S = 3.0
 FUZZ = settings(
     max_examples=CASES,
