@@ -58,7 +58,8 @@ def test_price_json_totals_and_coverage(run: Run) -> None:
     assert coverage["duplicates_dropped"] == 1
     assert coverage["unpriced"][0]["model"] == "lab-chta"
     assert coverage["unpriced"][0]["input_tokens"] == 5000
-    assert [s["path"].rsplit("/", 1)[-1] for s in data["sources"]] == ["engine.yaml", "fx.yaml"]
+    names = [s["path"].rsplit("/", 1)[-1] for s in data["sources"]]
+    assert names == ["engine.yaml", "fx.yaml", "real-anthropic.yaml", "real-openai.yaml"]
     assert f"{CHAT}:6: not a test record" in err
     assert "unknown model (did you mean lab/lab-chat?)" in err
 

@@ -405,15 +405,19 @@ class _Run:
         )
         vector = _vector(r)
         cells: list[list[int]] = []
+        priced = False
         if isinstance(resolved, _Model):
-            cells.append(self.place(0, resolved, r, r.ts, group)[0])
+            cell, why = self.place(0, resolved, r, r.ts, group)
+            cells.append(cell)
+            priced = why is None
         else:
             cells.append(self.place_unknown(r, resolved, group))
         for number, (target, wrapped) in enumerate(self.targets, start=1):
             at = r.ts if target.when is None else target.when
             cells.append(self.place(number, wrapped, r, at, group)[0])
         reported = None
-        if self.options.reconcile and r.reported_cost is not None:
+        # what the source reported is set beside our price only where there is one to compare
+        if self.options.reconcile and priced and r.reported_cost is not None:
             rkey = (group, r.ts.date(), (r.reported_currency or "USD").upper())
             reported = self.reported.get(rkey)
             if reported is None:
