@@ -133,11 +133,19 @@ Spend over time · USD
 
 Usage · USD
 
- Day         Records  Input tok  Output tok      Input      Output      Total
- ────────────────────────────────────────────────────────────────────────────
- 2026-03-03        2         2K         200  $0.003000   $0.001500  $0.004500
- 2026-03-04        1     1.001K         100  $0.003003  $0.0006000  $0.003603
- Total             3     3.001K         300  $0.006003   $0.002100  $0.008103
+ Day         Records  Input tok  Output tok      Total
+ ─────────────────────────────────────────────────────
+ 2026-03-03        2      2,000         200  $0.004500
+ 2026-03-04        1      1,001         100  $0.003603
+ Total             3      3,001         300  $0.008103
+
+Cost parts · USD
+
+ Day             Input      Output      Total
+ ────────────────────────────────────────────
+ 2026-03-03  $0.003000   $0.001500  $0.004500
+ 2026-03-04  $0.003003  $0.0006000  $0.003603
+ Total       $0.006003   $0.002100  $0.008103
 
 3 record(s) priced; 1 unpriced (never counted as zero; see stderr); 1 malformed, skipped; 1
 duplicate(s) dropped
@@ -251,4 +259,4 @@ def test_csv_rows(run: Run) -> None:
 def test_markdown(run: Run) -> None:
     code, out, _ = usage(run, "price", CHAT, "-f", "markdown")
     assert code == 0
-    assert out.startswith("**Usage** · USD\n\n| Provider | Model | Records |")
+    assert out.startswith("**Usage** · USD\n\n| Model | Records |")
