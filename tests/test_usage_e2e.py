@@ -140,9 +140,7 @@ def test_otlp_spans(run: Run) -> None:
     assert (o3, sonnet) == (D("0.01025"), D("0.0234"))
     assert totals_by_model(data) == {"o3": o3, "claude-sonnet-4-5": sonnet}
     assert data["totals"]["reasoning_tokens"] == 1_500
-    check_coverage(
-        data, priced_records=2, unpriced_records=1, malformed=1, duplicates_dropped=1
-    )
+    check_coverage(data, priced_records=2, unpriced_records=1, malformed=1, duplicates_dropped=1)
 
 
 def test_openai_usage_buckets(run: Run) -> None:
@@ -156,7 +154,11 @@ def test_openai_usage_buckets(run: Run) -> None:
     check_coverage(data, priced_records=3, unpriced_records=1, malformed=1)
     by_project, _ = price(run, E2E / "openai-usage", "--by", "project", "--by", "service_tier")
     got = {(r["project"], r["service_tier"]): D(r["total"]) for r in by_project["rows"]}
-    assert got == {("proj_a", "standard"): standard, ("proj_a", "flex"): flex, ("proj_b", "batch"): batch}
+    assert got == {
+        ("proj_a", "standard"): standard,
+        ("proj_a", "flex"): flex,
+        ("proj_b", "batch"): batch,
+    }
 
 
 def test_anthropic_report_tiers_from_context_window(run: Run) -> None:
@@ -200,9 +202,7 @@ def test_litellm_duplicate_and_reconcile(run: Run) -> None:
     }
     assert D(data["totals"]["reported"]) == D("0.0449")
     assert D(data["totals"]["total"]) == D("0.0469")
-    check_coverage(
-        data, priced_records=3, unpriced_records=1, malformed=1, duplicates_dropped=1
-    )
+    check_coverage(data, priced_records=3, unpriced_records=1, malformed=1, duplicates_dropped=1)
 
 
 @pytest.fixture
@@ -247,3 +247,73 @@ def test_generic_csv_without_map_names_its_columns(run: Run) -> None:
     assert "needs --map (columns seen: created_at, model, project, prompt_tokens," in err
     code, _, err = run(["usage", "price", E2E / "csv" / "usage.csv", "--from", "csv"])
     assert code == 2 and "needs --map" in err
+
+
+def test_compare_actual_vs_each_target(run: Run) -> None:
+    args = ["usage", "compare", E2E / "claude-code", "--prices", SHEETS]
+    args += ["-m", "claude-haiku-4-5", "-m", "lab-old", "--when", "record"]
+    code, out, err = run(args)
+    assert code == 0
+    expected = """\
+The same usage priced elsewhere · USD · prices: record
+
+ Priced on                   Records  Unpriced    Total  Change
+ ──────────────────────────────────────────────────────────────
+ as logged                         7         1  $0.2188       -
+ anthropic/claude-haiku-4-5        8         0  $0.1058       -
+ lab/lab-old                       0         8    $0.00       -
+
+7 record(s) priced; 1 unpriced (never counted as zero; see stderr); 1 malformed, skipped; 1
+duplicate(s) dropped
+"""
+    assert [line.rstrip() for line in out.splitlines()] == expected.splitlines()
+    assert "unpriced on lab/lab-old: 8 record(s) of 'lab/lab-old': retired" in err
+
+    code, out, _ = run([*args, "-f", "json"])
+    data = json.loads(out)
+    rows = {r["target"]: r for r in data["rows"]}
+    logged = D("0.212031") + D("0.00675")
+    assert (D(rows[None]["total"]), rows[None]["unpriced_records"]) == (logged, 1)
+    # on haiku at each record's moment: the sonnet replies at 12:00-12:06 meet its old price, the
+    # unknown model's reply at 17:00 its new one, off-peak
+    haiku = (
+        cost(HAIKU_OLD, fresh=100, cached=10_000, w5=500, w1=1_500, out=400)
+        + cost(HAIKU_OLD, fresh=1_000, cached=199_000, out=100)
+        + cost(HAIKU_OLD, fresh=1_001, cached=199_000, out=100)
+        + D("0.00675")
+        + cost(HAIKU, fresh=10, out=5, times=D("0.5"))
+    )
+    assert haiku == D("0.1058195")
+    target = rows["anthropic/claude-haiku-4-5"]
+    assert (D(target["total"]), target["records"], target["unpriced_records"]) == (haiku, 8, 0)
+    old = rows["lab/lab-old"]  # retired before every record: counted, never priced as zero
+    assert (old["records"], old["unpriced_records"], D(old["total"])) == (0, 8, D(0))
+    unpriced = [(u["target"], u["reason"], u["records"]) for u in data["coverage"]["unpriced"]]
+    assert unpriced == [(None, "unknown model", 1), ("lab/lab-old", "retired", 8)]
+
+
+def test_price_table_fits_100_columns(run: Run) -> None:
+    code, out, _ = run(["usage", "price", E2E / "claude-code", "--prices", SHEETS])
+    assert code == 0
+    expected = """\
+Usage · USD
+
+ Model                        Records  Input tok  Output tok      Total
+ ──────────────────────────────────────────────────────────────────────
+ anthropic/claude-haiku-4-5         4      4,000         400  $0.006750
+ anthropic/claude-sonnet-4-5        3    412,101         600    $0.2120
+ Total                              7    416,101       1,000    $0.2188
+
+Cost parts · USD
+
+ Model                            Input   Cached  Cache write     Output      Total
+ ──────────────────────────────────────────────────────────────────────────────────
+ anthropic/claude-haiku-4-5   $0.004500        -            -  $0.002250  $0.006750
+ anthropic/claude-sonnet-4-5  $0.009306  $0.1821     $0.01088  $0.009750    $0.2120
+ Total                         $0.01381  $0.1821     $0.01088   $0.01200    $0.2188
+
+7 record(s) priced; 1 unpriced (never counted as zero; see stderr); 1 malformed, skipped; 1
+duplicate(s) dropped
+"""
+    assert [line.rstrip() for line in out.splitlines()] == expected.splitlines()
+    assert max(len(line) for line in out.splitlines()) <= 100

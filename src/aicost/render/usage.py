@@ -109,9 +109,7 @@ def _cost(value: Decimal | None, code: str) -> str:
 PARTS = ("Input", "Cached", "Cache write", "Output")
 
 
-def _price_lines(
-    result: UsageResult, parts: bool = True
-) -> tuple[list[str], list[list[str]]]:
+def _price_lines(result: UsageResult, parts: bool = True) -> tuple[list[str], list[list[str]]]:
     """Keys, counts and money; a cost column nobody paid anything in is left out, and requests
     only where buckets make them differ from records. Without `parts`, only the total."""
     code = result.currency

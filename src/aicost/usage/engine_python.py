@@ -591,7 +591,7 @@ def price(source: RecordSource, catalog: Catalog, options: UsageOptions) -> Usag
         if found is None:
             found = unpriced[ukey] = [0] * _WIDTH
         _sum(found, sums)
-        if number:
+        if number or options.targets:  # compare: each row says what it could not price
             row_key = (number, finish.label(group, day))
             unpriced_by_row[row_key] = unpriced_by_row.get(row_key, 0) + sums[0]
 

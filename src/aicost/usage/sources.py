@@ -245,8 +245,7 @@ def _needs_map(path: Path, shown: str) -> AicostError:
         columns = []
     seen = _short(", ".join(str(c) for c in columns), 200) if columns else "none"
     return AicostError(
-        f"{shown}: a CSV or JSONL log in no format aicost knows needs --map "
-        f"(columns seen: {seen})",
+        f"{shown}: a CSV or JSONL log in no format aicost knows needs --map (columns seen: {seen})",
         hint="write a mapping file (a column or JSON path per field) and pass --map MAP.yaml",
     )
 
