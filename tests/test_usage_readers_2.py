@@ -141,13 +141,13 @@ def test_anthropic_usage_report_counts_the_cache_into_input() -> None:
     # the long-context hint is kept for the tier choice
     assert got[1].dims[0] == ("context_window", "200k-1M")
     assert got[1].input_tokens == 250000
-    # batch tier, no cache_creation object, no dimensions
+    # batch tier, no cache_creation object, no dimensions but the missing tier hint
     assert (got[2].service_tier, got[2].input_tokens, got[2].output_tokens) == (
         "batch",
         40000,
         8000,
     )
-    assert got[2].dims == ()
+    assert got[2].dims == (("context_window", "unknown"),)  # not grouped by it: tier unknown
     # an hourly bucket with an unknown model and the priority tier
     assert (got[3].model, got[3].service_tier, got[3].bucket_seconds) == (
         "claude-imaginary-9",

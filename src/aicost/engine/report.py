@@ -191,6 +191,7 @@ class UsageCoverage:
     duplicates_dropped: int  # records that repeated a request already counted
     outside_dates: int  # records before --since or after --until
     tier_by_average: int  # bucket records of a tiered model: tier chosen by average prompt
+    tier_unknown: int = 0  # records whose source gave no context tier: priced at the lowest
     unpriced: tuple[UnpricedUsage, ...] = ()
     service_tier_not_offered: tuple[ServiceTierNotOffered, ...] = ()
     malformed_examples: tuple[str, ...] = ()  # the first few `file:line: reason`

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from aicost.engine.report import UsageResult, UsageRow, UsageTotals
 from aicost.render.data import to_data
-from aicost.render.money import money, tokens
+from aicost.render.money import money
 from aicost.render.text import md
 from aicost.render.views import add_columns, bar, escape, group, md_table, new_table
 
@@ -29,6 +29,9 @@ HEADS = {
     "session": "Session",
     "user": "User",
     "key": "Key",
+    "workspace": "Workspace",
+    "team": "Team",
+    "service": "Service",
     "service_tier": "Service tier",
 }
 CHART_WIDTH = 24
@@ -66,9 +69,33 @@ def usage_records(report: Report) -> tuple[dict[str, Any], list[Any]]:
     return fields, rows
 
 
+def _merged(result: UsageResult) -> bool:
+    """Provider and model shown as one `provider/model` column (narrower, and how refs read)."""
+    by = result.by
+    return "provider" in by and "model" in by and by.index("model") == by.index("provider") + 1
+
+
+def _key_heads(result: UsageResult) -> list[str]:
+    return [HEADS[k] for k in result.by if not (k == "provider" and _merged(result))]
+
+
 def _key_cells(result: UsageResult, row: UsageRow) -> list[str]:
     values = dict(row.group)
-    return [values.get(k, "") for k in result.by]
+    merged = _merged(result)
+    cells = []
+    for key in result.by:
+        if key == "provider" and merged:
+            continue
+        if key == "model" and merged and values.get("provider"):
+            cells.append(f"{values['provider']}/{values.get('model', '')}")
+        else:
+            cells.append(values.get(key, ""))
+    return cells
+
+
+def count(value: int) -> str:
+    """A token count, exact: 65,431 (people check these against their provider's console)."""
+    return f"{value:,}"
 
 
 def _reconciled(result: UsageResult) -> bool:
@@ -79,13 +106,18 @@ def _cost(value: Decimal | None, code: str) -> str:
     return "-" if not value else money(value, code)
 
 
-def _price_lines(result: UsageResult) -> tuple[list[str], list[list[str]]]:
+PARTS = ("Input", "Cached", "Cache write", "Output")
+
+
+def _price_lines(result: UsageResult, parts: bool = True) -> tuple[list[str], list[list[str]]]:
     """Keys, counts and money; a cost column nobody paid anything in is left out, and requests
-    only where buckets make them differ from records."""
+    only where buckets make them differ from records. Without `parts`, only the total."""
     code = result.currency
-    heads = [HEADS[k] for k in result.by]
-    heads += ["Records", "Requests", "Input tok", "Output tok", "Input", "Cached"]
-    heads += ["Cache write", "Output", "Total"]
+    heads = _key_heads(result)
+    heads += ["Records", "Requests", "Input tok", "Output tok"]
+    if parts:
+        heads += list(PARTS)
+    heads.append("Total")
     if _reconciled(result):
         heads.append("Reported")
     t = result.totals
@@ -95,11 +127,14 @@ def _price_lines(result: UsageResult) -> tuple[list[str], list[list[str]]]:
         if isinstance(row, UsageRow):
             line = _key_cells(result, row)
         else:
-            line = ["Total", *[""] * (len(result.by) - 1)] if result.by else []
-        line += [f"{row.records:,}", f"{row.requests:,}", tokens(row.input_tokens)]
-        line += [tokens(row.output_tokens), _cost(row.input_cost, code)]
-        line += [_cost(row.cached_cost, code), _cost(row.cache_write_cost, code)]
-        line += [_cost(row.output_cost, code), money(row.total, code)]
+            keys = len(_key_heads(result))
+            line = ["Total", *[""] * (keys - 1)] if keys else []
+        line += [f"{row.records:,}", f"{row.requests:,}", count(row.input_tokens)]
+        line.append(count(row.output_tokens))
+        if parts:
+            line += [_cost(row.input_cost, code), _cost(row.cached_cost, code)]
+            line += [_cost(row.cache_write_cost, code), _cost(row.output_cost, code)]
+        line.append(money(row.total, code))
         if _reconciled(result):
             shown = row.reported if not isinstance(row, UsageRow) or row.reported_records else None
             line.append(money(shown, code))
@@ -107,11 +142,19 @@ def _price_lines(result: UsageResult) -> tuple[list[str], list[list[str]]]:
     keep = [
         i
         for i, head in enumerate(heads)
-        if head not in ("Requests", "Input", "Cached", "Cache write", "Output")
+        if (head != "Requests" and head not in PARTS)
         or (head == "Requests" and t.requests != t.records)
-        or (head != "Requests" and any(line[i] != "-" for line in lines))
+        or (head in PARTS and any(line[i] != "-" for line in lines))
     ]
     return [heads[i] for i in keep], [[line[i] for i in keep] for line in lines]
+
+
+def _parts_lines(result: UsageResult) -> tuple[list[str], list[list[str]]]:
+    """The cost parts of each row (a second table, so the first fits 100 columns)."""
+    heads, lines = _price_lines(result)
+    keys = len(_key_heads(result))
+    wanted = [i for i, h in enumerate(heads) if i < keys or h in PARTS or h == "Total"]
+    return [heads[i] for i in wanted], [[line[i] for i in wanted] for line in lines]
 
 
 def coverage_line(result: UsageResult) -> str:
@@ -124,6 +167,7 @@ def coverage_line(result: UsageResult) -> str:
         (c.duplicates_dropped, "duplicate(s) dropped"),
         (c.outside_dates, "outside --since/--until"),
         (c.tier_by_average, "bucket(s) tiered by average prompt"),
+        (c.tier_unknown, "bucket(s) with no context tier, priced at the lowest"),
     ):
         if count:
             parts.append(f"{count:,} {what}")
@@ -137,7 +181,7 @@ def _chart(result: UsageResult) -> tuple[list[str], list[list[str]], list[Decima
     """Spend over time: one bar per period (and per the other --by keys)."""
     if not any(k in TIME_KEYS for k in result.by):
         return None
-    keys = [HEADS[k] for k in result.by]
+    keys = _key_heads(result)
     largest = max((r.total for r in result.rows), default=Decimal(0))
     lines = [
         [
@@ -165,20 +209,31 @@ def usage_table(report: Report) -> RenderableType:
         for line in lines:
             out.add_row(*(escape(c) for c in line))
         parts.append(out)
-    heads, lines = _price_lines(result)
-    out = new_table(f"Usage · {result.currency}")
-    numeric = [h for h in heads if h not in HEADS.values()]
-    add_columns(out, heads, numeric=numeric, names=("Model",))
-    for i, line in enumerate(lines):
-        out.add_row(*(escape(c) for c in line), style="bold" if i == len(lines) - 1 else None)
-    parts.append(out)
+    keys = _key_heads(result)
+    heads, lines = _price_lines(result, parts=False)
+    parts.append(_plain_table(f"Usage · {result.currency}", keys, heads, lines))
+    heads, lines = _parts_lines(result)
+    if len(heads) > len(keys) + 1:  # some part besides the total
+        title = f"Cost parts · {result.currency}"
+        parts.append(_plain_table(title, keys, heads, lines))
     parts.append(Text(coverage_line(result)))
     return group(parts)
 
 
+def _plain_table(
+    title: str, keys: list[str], heads: list[str], lines: list[list[str]]
+) -> RenderableType:
+    out = new_table(title)
+    numeric = [h for h in heads if h not in keys]
+    add_columns(out, heads, numeric=numeric, names=("Model",))
+    for i, line in enumerate(lines):
+        out.add_row(*(escape(c) for c in line), style="bold" if i == len(lines) - 1 else None)
+    return out
+
+
 def _compare_lines(result: UsageResult) -> tuple[list[str], list[list[str]]]:
     code = result.currency
-    heads = [HEADS[k] for k in result.by] + ["Priced on", "Records", "Unpriced", "Total", "Change"]
+    heads = [*_key_heads(result), "Priced on", "Records", "Unpriced", "Total", "Change"]
     lines = []
     logged: dict[tuple[tuple[str, str], ...], UsageRow] = {}
     for row in result.rows:
@@ -221,10 +276,10 @@ def usage_markdown(report: Report) -> str:
     if result.targets:
         heads, lines = _compare_lines(result)
         title = f"**The same usage priced elsewhere** · {md(result.currency)} · prices: {md(str(result.when))}"
-        align = "l" * len(result.by) + "lrrrr"
+        align = "l" * len(_key_heads(result)) + "lrrrr"
         return f"{title}\n\n" + md_table(heads, lines, align) + f"\n{md(coverage_line(result))}\n"
     heads, lines = _price_lines(result)
-    align = "".join("l" if h in HEADS.values() else "r" for h in heads)
+    align = "".join("l" if i < len(_key_heads(result)) else "r" for i in range(len(heads)))
     text = f"**Usage** · {md(result.currency)}\n\n" + md_table(heads, lines, align)
     return text + f"\n{md(coverage_line(result))}\n"
 

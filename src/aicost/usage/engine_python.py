@@ -50,10 +50,14 @@ GROUP_KEYS = (
     "session",
     "user",
     "key",
+    "workspace",
+    "team",
+    "service",
     "service_tier",
 )
 TIME_KEYS = ("day", "week", "month")
-DIM_KEYS = ("project", "session", "user", "key")
+DIM_KEYS = ("project", "session", "user", "key", "workspace", "team", "service")
+TIER_HINT = "context_window"  # a dimension some sources (Anthropic's report) tier buckets by
 DEFAULT_BY = ("provider", "model")
 MALFORMED_SHOWN = 5
 
@@ -187,6 +191,50 @@ class _Resolver:
         close = difflib.get_close_matches(low, sorted(names), n=3, cutoff=0.6)
         refs = [names[c][0].ref if len(names[c]) == 1 else c for c in close]
         return _NotFound("unknown model", tuple(dict.fromkeys(refs)))
+
+
+# -- choosing a tier -------------------------------------------------------------------------------
+
+EXACT, BY_AVERAGE, UNKNOWN = 0, 1, 2  # how a record's tier was chosen
+
+
+def _hint_prompt(hint: str) -> int | None:
+    """A prompt size inside a `context_window` range such as "0-200k" or "200k-1M": the range's
+    top when it starts at 0, else one token above its bottom (so "0-200k" is priced at the tier
+    that holds 200,000 tokens and "200k-1M" at the one that holds 200,001). None: not a range."""
+    low, dash, high = hint.strip().lower().partition("-")
+    if not dash:
+        return None
+    bounds = []
+    for text in (low, high):
+        scale = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+        digits = text[:-1] if scale != 1 else text
+        if not digits.isdigit():
+            return None
+        bounds.append(int(digits) * scale)
+    if bounds[1] <= bounds[0]:
+        return None
+    return bounds[1] if bounds[0] == 0 else bounds[0] + 1
+
+
+def _tier_of(tiers: tuple[Rates, ...], r: UsageRecord) -> tuple[int, int]:
+    """(tier index, how it was chosen) for a tiered model.
+
+    A record that carries a `context_window` hint (Anthropic's usage report grouped by it) is
+    tiered by the hint and never by its token sums, which add up many requests; an unreadable or
+    missing hint ("unknown") prices it at the lowest tier and says so. Other buckets of N requests
+    use the average prompt, rounded up; a single request its own prompt.
+    """
+    if r.dims:
+        for name, value in r.dims:
+            if name == TIER_HINT:
+                prompt = _hint_prompt(value)
+                if prompt is None:
+                    return 0, UNKNOWN
+                return choose_tier(tiers, prompt)[0], EXACT
+    if r.requests > 1:
+        return choose_tier(tiers, -(-r.input_tokens // r.requests))[0], BY_AVERAGE
+    return choose_tier(tiers, r.input_tokens)[0], EXACT
 
 
 # -- pricing a group ------------------------------------------------------------------------------
@@ -326,14 +374,9 @@ class _Run:
                 assert service.tiers is not None
                 tiers = service.tiers
         tidx = 0
-        average = False
+        average = EXACT
         if len(tiers) > 1:
-            if r.requests > 1:
-                average = True
-                prompt = -(-r.input_tokens // r.requests)  # the average, rounded up: exact test
-            else:
-                prompt = r.input_tokens
-            tidx = choose_tier(tiers, prompt)[0]
+            tidx, average = _tier_of(tiers, r)
         ckey = (number, model.ref, pidx, tidx, widx, name, offered, average, r.ts.date(), group)
         cell = self.cells.get(ckey)
         if cell is None:
@@ -362,15 +405,19 @@ class _Run:
         )
         vector = _vector(r)
         cells: list[list[int]] = []
+        priced = False
         if isinstance(resolved, _Model):
-            cells.append(self.place(0, resolved, r, r.ts, group)[0])
+            cell, why = self.place(0, resolved, r, r.ts, group)
+            cells.append(cell)
+            priced = why is None
         else:
             cells.append(self.place_unknown(r, resolved, group))
         for number, (target, wrapped) in enumerate(self.targets, start=1):
             at = r.ts if target.when is None else target.when
             cells.append(self.place(number, wrapped, r, at, group)[0])
         reported = None
-        if self.options.reconcile and r.reported_cost is not None:
+        # what the source reported is set beside our price only where there is one to compare
+        if self.options.reconcile and priced and r.reported_cost is not None:
             rkey = (group, r.ts.date(), (r.reported_currency or "USD").upper())
             reported = self.reported.get(rkey)
             if reported is None:
@@ -508,7 +555,7 @@ def price(source: RecordSource, catalog: Catalog, options: UsageOptions) -> Usag
     # group -> [sums, parts]
     rows: dict[tuple[Any, ...], list[Any]] = {}
     not_offered: dict[tuple[Any, ...], int] = {}
-    tier_by_average = 0
+    tier_by_average = tier_unknown = 0
     for key, sums in run.cells.items():
         if not sums[0]:
             continue
@@ -528,8 +575,10 @@ def price(source: RecordSource, catalog: Catalog, options: UsageOptions) -> Usag
         if not offered:
             nkey = (labels[number], ref, name)
             not_offered[nkey] = not_offered.get(nkey, 0) + sums[0]
-        if average and number == 0:
+        if average == BY_AVERAGE and number == 0:
             tier_by_average += sums[0]
+        elif average == UNKNOWN and number == 0:
+            tier_unknown += sums[0]
 
     unpriced: dict[tuple[Any, ...], list[int]] = {}
     unpriced_by_row: dict[tuple[Any, ...], int] = {}  # compare: a target's unpriced, per row
@@ -542,7 +591,7 @@ def price(source: RecordSource, catalog: Catalog, options: UsageOptions) -> Usag
         if found is None:
             found = unpriced[ukey] = [0] * _WIDTH
         _sum(found, sums)
-        if number:
+        if number or options.targets:  # compare: each row says what it could not price
             row_key = (number, finish.label(group, day))
             unpriced_by_row[row_key] = unpriced_by_row.get(row_key, 0) + sums[0]
 
@@ -636,6 +685,7 @@ def price(source: RecordSource, catalog: Catalog, options: UsageOptions) -> Usag
         duplicates_dropped=run.duplicates,
         outside_dates=run.outside,
         tier_by_average=tier_by_average,
+        tier_unknown=tier_unknown,
         unpriced=unpriced_list,
         service_tier_not_offered=tuple(
             ServiceTierNotOffered(target, ref, name, count)
@@ -740,8 +790,7 @@ def _price_one(run: _Run, finish: _Finish, r: UsageRecord) -> PricedRecord:
     service = period.service_tier(r.service_tier) if r.service_tier != STANDARD else None
     offered = r.service_tier == STANDARD or service is not None
     tiers = service.tiers if service is not None and service.tiers is not None else period.tiers
-    prompt = r.input_tokens if r.requests <= 1 else -(-r.input_tokens // r.requests)
-    tidx = choose_tier(tiers, prompt)[0] if len(tiers) > 1 else 0
+    tidx = _tier_of(tiers, r)[0] if len(tiers) > 1 else 0
     if service is not None and service.multiplier is None:
         widx = None  # explicit service-tier rates replace windows and all
     rates, factor = _rates(period, tidx, widx, service)

@@ -202,6 +202,8 @@ def _choose(
             )
         if not head.strip():
             return SourceFile(path, shown, module, options)  # an empty log holds no records
+        if mapping is None and READERS[fmt] == GENERIC:
+            raise _needs_map(path, shown)
         if mapping is None and not module.sniff(path, head):
             raise AicostError(_not_format(shown, module, head), hint="check --from")
         return SourceFile(path, shown, module, options)
@@ -217,11 +219,34 @@ def _choose(
             return SourceFile(path, shown, module, options)
     if not named:
         return None
+    if _tabular(head):
+        raise _needs_map(path, shown)
     kinds = "; ".join(getattr(m, "DESCRIBES", m.__name__) for m in tried) or "none installed"
     raise AicostError(
         f"{shown}: not a usage log aicost can read (expected one of: {kinds}; found "
         f"{describe(head)})",
         hint="name the format with --from, or map a CSV/JSONL with --map",
+    )
+
+
+def _tabular(head: bytes) -> bool:
+    """Text whose first line is a JSON object or a CSV header: a log the generic reader could map."""
+    if b"\x00" in head[:4096] or head.startswith(b"SQLite format 3\x00"):
+        return False
+    first = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n").split("\n", 1)[0]
+    return first.startswith("{") or "," in first or "\t" in first or ";" in first
+
+
+def _needs_map(path: Path, shown: str) -> AicostError:
+    generic = importlib.import_module(GENERIC)
+    try:
+        columns = generic.columns_seen(path)
+    except (OSError, ValueError):
+        columns = []
+    seen = _short(", ".join(str(c) for c in columns), 200) if columns else "none"
+    return AicostError(
+        f"{shown}: a CSV or JSONL log in no format aicost knows needs --map (columns seen: {seen})",
+        hint="write a mapping file (a column or JSON path per field) and pass --map MAP.yaml",
     )
 
 

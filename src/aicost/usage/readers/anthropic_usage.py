@@ -2,8 +2,8 @@
 
 Each result of a bucket becomes one record timed at the bucket's start, `bucket_seconds` wide. The
 report counts no requests: a record says `requests=1`, and its long-context tier comes from the
-`context_window` dimension ("0-200k" or "200k-1M", present when the report was grouped by it),
-never from its token sums. The file is one page as the API returns it, or a JSON list of pages.
+`context_window` dimension ("0-200k" or "200k-1M" when the report was grouped by it, else
+"unknown"), never from its token sums. The file is one page as the API returns it, or a JSON list of pages.
 """
 
 from __future__ import annotations
@@ -41,6 +41,19 @@ _DIMS = (
     ("account", "account_id"),
     ("service_account", "service_account_id"),
 )
+
+
+# the report's service tiers by what they are billed as: "priority_on_demand" is Priority Tier
+# capacity used beyond a commitment and "flex_discount" the discounted flex tier
+_TIERS = {
+    "standard": STANDARD,
+    "batch": "batch",
+    "priority": "priority",
+    "priority_on_demand": "priority",
+    "flex": "flex",
+    "flex_discount": "flex",
+}
+NO_HINT = "unknown"  # context_window when the report was not grouped by it: the tier is unknown
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -107,8 +120,14 @@ def _record(result: Any, start: Any, width: int, where: str) -> UsageRecord:
     write_1h = count(creation.get("ephemeral_1h_input_tokens"), "ephemeral_1h_input_tokens")
     output = count(result.get("output_tokens"), "output_tokens")
     raw_tier = result.get("service_tier")
-    tier = STANDARD if raw_tier in (None, "standard") else str(raw_tier)
-    dims = sorted_dims([(name, text(result.get(field))) for name, field in _DIMS])
+    tier = STANDARD if raw_tier is None else str(raw_tier).lower()
+    tier = _TIERS.get(tier, tier)
+    dims = sorted_dims(
+        [
+            (name, text(result.get(field)) or (NO_HINT if name == "context_window" else None))
+            for name, field in _DIMS
+        ]
+    )
     identity = (start.isoformat(), str(width), model, tier, *(f"{n}={v}" for n, v in dims))
     total = fresh + read_ + write_5m + write_1h
     return UsageRecord(
