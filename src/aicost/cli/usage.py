@@ -174,8 +174,8 @@ def _run(
     from aicost.usage.engines import engine_module
     from aicost.usage.sources import open_sources
 
-    module = engine_module(engine)
     with open_sources(sources, fmt_from, mapping) as found:
+        module = engine_module(engine, _size(found.files))
         if per_request is None:
             return module.price(found.records, catalog, options), found.skipped
         from aicost.cli.usage_output import PerRequestWriter
@@ -183,6 +183,16 @@ def _run(
         with PerRequestWriter(*per_request) as writer:
             result = module.price(found.records, catalog, replace(options, per_record=writer))
         return result, found.skipped
+
+
+def _size(files: Any) -> int:
+    total = 0
+    for each in files:
+        try:
+            total += each.path.stat().st_size
+        except OSError:
+            pass
+    return total
 
 
 def _report(result: UsageResult, catalog: Catalog, at: dt.datetime | None) -> Any:

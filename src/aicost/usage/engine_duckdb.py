@@ -44,6 +44,7 @@ from aicost.usage.sql import NOT_OFFERED, PRICED, QueryPlan, UsageColumns, prici
 _USAGE_TYPES = {
     "ord": "BIGINT",
     "ts": "TIMESTAMP",
+    "no_provider": "BOOLEAN",
     "provider": "VARCHAR",
     "model": "VARCHAR",
     "requests": "BIGINT",
@@ -96,7 +97,8 @@ class _Load(_Run):
             (
                 self.ordinal,
                 r.ts.isoformat(sep=" "),
-                r.provider,
+                r.provider is None,
+                r.provider or "",
                 r.model,
                 r.requests,
                 r.input_tokens,
@@ -165,7 +167,8 @@ def price(source: RecordSource, catalog: Catalog, options: UsageOptions) -> Usag
         if run.removed:
             con.executemany("INSERT INTO removed VALUES (?)", [(o,) for o in run.removed])
         con.execute(
-            "CREATE VIEW usage AS SELECT * FROM usage_all WHERE ord NOT IN (SELECT ord FROM removed)"
+            "CREATE VIEW usage AS SELECT * REPLACE (CASE WHEN no_provider THEN NULL ELSE provider END "
+            "AS provider) FROM usage_all WHERE ord NOT IN (SELECT ord FROM removed)"
         )
         scale = _load_price_table(con, catalog, folder)
         columns = UsageColumns(dims={k: f"g_{k}" for k in dims})
