@@ -4,6 +4,7 @@ the same records priced on other models."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -404,3 +405,76 @@ def _targets(
             fail(no_price_message(found, at), hint="see --when")
         chosen[found.ref] = Target(found, at)
     return tuple(chosen.values()), at
+
+
+@usage_app.command(
+    "sql",
+    cls=Command,
+    epilog=examples(
+        "aicost usage sql --dialect bigquery --table analytics.llm_usage",
+        "aicost usage sql --dialect spark --table usage --by month --by project",
+        "aicost usage sql --dialect postgres --table spend --map spend-map.yaml > price.sql",
+    ),
+)
+def sql(
+    table: Annotated[
+        str,
+        typer.Option(
+            "--table", help="The usage table to price ([schema.]table).", metavar="NAME"
+        ),
+    ],
+    dialect: Annotated[
+        str,
+        typer.Option(
+            "--dialect",
+            help="duckdb, spark, postgres, bigquery, snowflake or trino.",
+            metavar="DIALECT",
+        ),
+    ] = "duckdb",
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--map",
+            help="Mapping file naming the table's columns (as for a generic CSV log); default: "
+            "the canonical names ts, provider, model, requests, input_tokens, ...",
+            metavar="MAP",
+        ),
+    ] = None,
+    by: ByOpt = None,
+    rates: Annotated[
+        str, typer.Option("--rates", help="The price table's rates table.", metavar="NAME")
+    ] = "rates",
+    names: Annotated[
+        str, typer.Option("--names", help="The price table's names table.", metavar="NAME")
+    ] = "names",
+    prices: PricesOpt = None,
+) -> None:
+    """Print the SQL that prices a usage table with the price table (`export prices-table`)."""
+
+    def body() -> int:
+        from aicost.cli.commands import catalog_for
+        from aicost.engine.price_table import build_price_table, rate_scale
+        from aicost.usage import sql as usage_sql
+        from aicost.usage.engine_python import DEFAULT_BY
+
+        keys = _by(by, DEFAULT_BY)
+        columns = usage_sql.UsageColumns()
+        if mapping is not None:
+            from aicost.usage.mapping import load_mapping
+
+            columns = usage_sql.columns_from_mapping(load_mapping(mapping))
+        for name in (table, rates, names):
+            usage_sql.table_name(name)
+        scale = rate_scale(build_price_table(catalog_for(prices)))
+        text = usage_sql.pricing_sql(
+            columns,
+            table,
+            usage_sql.QueryPlan(by=keys),
+            rates=rates,
+            names=names,
+            rate_scale=scale,
+        )
+        sys.stdout.write(usage_sql.transpile(text, dialect.strip().lower()) + ";\n")
+        return EXIT_OK
+
+    exit_with(body())
