@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import os
 import tempfile
 from decimal import Decimal
@@ -122,9 +123,23 @@ class _Load(_Run):
             reported[1] -= 1
 
 
-def _load_price_table(con: Any, catalog: Catalog, folder: Path) -> int:
-    from aicost.catalogs.price_table import csv_text
+def _cell(value: object) -> object:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
 
+
+def csv_text(columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([_cell(v) for v in row] for row in rows)
+    return buffer.getvalue()
+
+
+def _load_price_table(con: Any, catalog: Catalog, folder: Path) -> int:
     table = build_price_table(catalog)
     scale = rate_scale(table)
     rates_csv, names_csv, retired_csv = folder / "rates.csv", folder / "names.csv", folder / "ret.csv"
