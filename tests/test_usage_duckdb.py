@@ -108,7 +108,10 @@ def test_duckdb_equals_python_on_edge_records(rs: list[UsageRecord], by: tuple[s
 def test_a_service_tier_the_model_lacks_is_priced_at_list_and_counted() -> None:
     # lab-long offers no flex tier: 2000 input at the upper tier's 3/M, 100 output at 6/M
     r = UsageRecord(
-        ts=dt.datetime(2026, 5, 1), model="lab-long", input_tokens=2000, output_tokens=100,
+        ts=dt.datetime(2026, 5, 1),
+        model="lab-long",
+        input_tokens=2000,
+        output_tokens=100,
         service_tier="flex",
     )
     _, duck = both([r])
@@ -120,7 +123,9 @@ def test_a_service_tier_the_model_lacks_is_priced_at_list_and_counted() -> None:
 def test_spark_style_weekday_monday_is_priced_as_monday() -> None:
     # Monday 2026-03-09 23:00 is lab-flex's weekday night (input 0.5/M), not the weekend's x0.25
     r = UsageRecord(
-        ts=dt.datetime(2026, 3, 9, 23, 0), model="lab-flex", input_tokens=1_000_000,
+        ts=dt.datetime(2026, 3, 9, 23, 0),
+        model="lab-flex",
+        input_tokens=1_000_000,
     )
     _, duck = both([r])
     assert duck.totals.total == Decimal("0.5")  # type: ignore[attr-defined]

@@ -15,8 +15,17 @@ GOLDEN = DATA / "sql"
 
 def query(run: Run, dialect: str, *extra: str) -> str:
     code, out, err = run(
-        ["usage", "sql", "--dialect", dialect, "--table", "analytics.llm_usage",
-         "--prices", SHEETS, *extra]
+        [
+            "usage",
+            "sql",
+            "--dialect",
+            dialect,
+            "--table",
+            "analytics.llm_usage",
+            "--prices",
+            SHEETS,
+            *extra,
+        ]
     )
     assert code == 0, err
     return out

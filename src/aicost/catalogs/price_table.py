@@ -191,7 +191,12 @@ def sql_text(catalog: Catalog, dialect: str, rates: str = "rates", names: str = 
     statements = []
     for name, columns, kinds, rows in (
         (rates, RATE_COLUMNS, types, [r.values() for r in table.rates]),
-        (names, NAME_COLUMNS, dict.fromkeys(NAME_COLUMNS, "VARCHAR"), [n.values() for n in table.names]),
+        (
+            names,
+            NAME_COLUMNS,
+            dict.fromkeys(NAME_COLUMNS, "VARCHAR"),
+            [n.values() for n in table.names],
+        ),
     ):
         cols = ", ".join(f'"{c}" {kinds[c]}' for c in columns)
         statements.append(f"CREATE TABLE {name} ({cols})")

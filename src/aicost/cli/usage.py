@@ -3,6 +3,7 @@ the same records priced on other models."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 from pathlib import Path
@@ -189,10 +190,8 @@ def _run(
 def _size(files: Any) -> int:
     total = 0
     for each in files:
-        try:
+        with contextlib.suppress(OSError):
             total += each.path.stat().st_size
-        except OSError:
-            pass
     return total
 
 
@@ -419,9 +418,7 @@ def _targets(
 def sql(
     table: Annotated[
         str,
-        typer.Option(
-            "--table", help="The usage table to price ([schema.]table).", metavar="NAME"
-        ),
+        typer.Option("--table", help="The usage table to price ([schema.]table).", metavar="NAME"),
     ],
     dialect: Annotated[
         str,

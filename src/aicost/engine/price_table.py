@@ -285,8 +285,13 @@ def rate_scale(table: PriceTable) -> int:
 
     scale, whole = DEFAULT_SCALE, 1
     for row in table.rates:
-        for value in (row.input_rate, row.cached_rate, row.cache_write_rate,
-                      row.cache_write_1h_rate, row.output_rate):
+        for value in (
+            row.input_rate,
+            row.cached_rate,
+            row.cache_write_rate,
+            row.cache_write_1h_rate,
+            row.output_rate,
+        ):
             exponent = int(value.normalize().as_tuple().exponent)
             scale = max(scale, -exponent)
             whole = max(whole, len(str(int(value))))

@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import os
 import tempfile
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -113,7 +114,14 @@ class _Load(_Run):
             )
         )
         if r.dedup_key is not None:
-            self.dedup[r.dedup_key] = (r.dedup_rank, self.ordinal, (), (), reported, r.reported_cost)
+            self.dedup[r.dedup_key] = (
+                r.dedup_rank,
+                self.ordinal,
+                (),
+                (),
+                reported,
+                r.reported_cost,
+            )
 
     def remove(self, entry: tuple[Any, ...]) -> None:
         self.removed.append(entry[1])
@@ -131,7 +139,7 @@ def _cell(value: object) -> object:
     return value
 
 
-def csv_text(columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
+def csv_text(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
@@ -142,7 +150,11 @@ def csv_text(columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
 def _load_price_table(con: Any, catalog: Catalog, folder: Path) -> int:
     table = build_price_table(catalog)
     scale = rate_scale(table)
-    rates_csv, names_csv, retired_csv = folder / "rates.csv", folder / "names.csv", folder / "ret.csv"
+    rates_csv, names_csv, retired_csv = (
+        folder / "rates.csv",
+        folder / "names.csv",
+        folder / "ret.csv",
+    )
     rates_csv.write_text(csv_text(RATE_COLUMNS, [r.values() for r in table.rates]), "utf-8")
     names_csv.write_text(csv_text(NAME_COLUMNS, [n.values() for n in table.names]), "utf-8")
     retired = [(m.ref, m.retired.isoformat()) for m in catalog.models if m.retired is not None]
@@ -151,10 +163,16 @@ def _load_price_table(con: Any, catalog: Catalog, folder: Path) -> int:
     types.update({"valid_from": "TIMESTAMP", "valid_until": "TIMESTAMP"})
     types.update({c: "BIGINT" for c in ("tier", "tier_lo", "tier_hi", "wk_lo", "wk_hi")})
     types.update({c: f"DECIMAL(38, {scale})" for c in RATE_COLUMNS if c.endswith("_rate")})
-    con.execute(f"CREATE TABLE rates AS SELECT * FROM read_csv('{rates_csv}', header = true, columns = {types!r}, allow_quoted_nulls = false)")
+    con.execute(
+        f"CREATE TABLE rates AS SELECT * FROM read_csv('{rates_csv}', header = true, columns = {types!r}, allow_quoted_nulls = false)"
+    )
     name_types = {c: "VARCHAR" for c in NAME_COLUMNS}
-    con.execute(f"CREATE TABLE names AS SELECT * FROM read_csv('{names_csv}', header = true, columns = {name_types!r}, allow_quoted_nulls = false)")
-    con.execute(f"CREATE TABLE retirements AS SELECT * FROM read_csv('{retired_csv}', header = true, columns = {{'model_ref': 'VARCHAR', 'retired': 'TIMESTAMP'}})")
+    con.execute(
+        f"CREATE TABLE names AS SELECT * FROM read_csv('{names_csv}', header = true, columns = {name_types!r}, allow_quoted_nulls = false)"
+    )
+    con.execute(
+        f"CREATE TABLE retirements AS SELECT * FROM read_csv('{retired_csv}', header = true, columns = {{'model_ref': 'VARCHAR', 'retired': 'TIMESTAMP'}})"
+    )
     return scale
 
 
@@ -204,12 +222,24 @@ def _result(
         row = dict(zip(names, values, strict=True))
         day: dt.date = row["day"]
         group = tuple(None if k in TIME_KEYS else row[k] for k in options.by)
-        sums = [int(row[c] or 0) for c in ("records", "requests", "input_tokens",
-                "cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
-                "output_tokens", "reasoning_tokens")]
+        sums = [
+            int(row[c] or 0)
+            for c in (
+                "records",
+                "requests",
+                "input_tokens",
+                "cache_read_tokens",
+                "cache_write_5m_tokens",
+                "cache_write_1h_tokens",
+                "output_tokens",
+                "reasoning_tokens",
+            )
+        ]
         status = row["status"]
         if status.startswith(PRICED):
-            parts = Parts(row["input_cost"], row["cached_cost"], row["cache_write_cost"], row["output_cost"])
+            parts = Parts(
+                row["input_cost"], row["cached_cost"], row["cache_write_cost"], row["output_cost"]
+            )
             costs.add(0, group, day, row["currency"], sums, parts)
             if status == NOT_OFFERED:
                 costs.not_offered_in(0, row["model_ref"], row["logged_tier"], sums[0])

@@ -571,7 +571,8 @@ def assemble(run: _Run, finish: _Finish, costs: Costs, source: RecordSource) -> 
             _sum(row[0], sums)
             row[1] = row[1].plus(parts.scaled(*finish.pair(currency, finish.fx_day(number, day))))
     not_offered = {
-        (labels[number], ref, name): count for (number, ref, name), count in costs.not_offered.items()
+        (labels[number], ref, name): count
+        for (number, ref, name), count in costs.not_offered.items()
     }
     tier_by_average = costs.tier_by_average
 

@@ -138,7 +138,9 @@ def _usage_select(c: UsageColumns, table: str, by: Sequence[str]) -> str:
     )
     model = (
         _text(c.model_constant)
-        if c.model_constant is not None or c.model is None
+        if c.model_constant is not None
+        else "CAST(NULL AS VARCHAR)"
+        if c.model is None
         else f"CAST({_col(c.model)} AS VARCHAR)"
     )
     read, w5, w1h = _count(c.cache_read), _count(c.cache_write_5m), _count(c.cache_write_1h)
@@ -214,7 +216,10 @@ def pricing_sql(
         group += [
             ("day", "CAST(x.ts AS DATE)"),
             ("model_ref", "m.model_ref"),
-            ("logged_provider", f"CASE WHEN x.status LIKE '{PRICED}%' THEN NULL ELSE x.provider END"),
+            (
+                "logged_provider",
+                f"CASE WHEN x.status LIKE '{PRICED}%' THEN NULL ELSE x.provider END",
+            ),
             ("logged_model", f"CASE WHEN x.status LIKE '{PRICED}%' THEN NULL ELSE x.model END"),
             ("logged_tier", "x.service_tier"),
             ("by_average", "x.by_average"),
@@ -325,7 +330,9 @@ def _fix(node: Any, dialect: str) -> Any:
 
     if isinstance(node, exp.DayOfWeekIso):
         if dialect in ("spark", "databricks"):
-            return exp.Paren(this=exp.Add(this=exp.func("WEEKDAY", node.this), expression=exp.Literal.number(1)))
+            return exp.Paren(
+                this=exp.Add(this=exp.func("WEEKDAY", node.this), expression=exp.Literal.number(1))
+            )
         if dialect == "postgres":
             return exp.Extract(this=exp.var("ISODOW"), expression=node.this)
     if dialect == "bigquery" and isinstance(node, exp.DateTrunc | exp.TimestampTrunc):
@@ -349,6 +356,6 @@ def transpile(sql: str, dialect: str) -> str:
         raise AicostError(f"unknown --dialect {dialect!r}", hint="use " + ", ".join(DIALECTS))
     tree = sqlglot.parse_one(sql, read="duckdb")
     if dialect == "duckdb":
-        return tree.sql(dialect="duckdb", pretty=True)
+        return str(tree.sql(dialect="duckdb", pretty=True))
     fixed = tree.transform(lambda node: _fix(node, dialect))
-    return fixed.sql(dialect=dialect, pretty=True)
+    return str(fixed.sql(dialect=dialect, pretty=True))
