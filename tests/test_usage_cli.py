@@ -232,7 +232,7 @@ def test_stdin(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--engine", "duckdb"], "--engine duckdb is not available in this build"),
+        (["--engine", "spark"], "--engine spark is not available in this build"),
         (["--as-of", "2026-01-01"], "--as-of does not apply"),
         (["--by", "dya"], "unknown --by key 'dya' (did you mean 'day'?)"),
         (["--from", "nope"], "unknown --from format 'nope'"),

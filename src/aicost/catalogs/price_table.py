@@ -151,3 +151,78 @@ def export(catalog: Catalog, at: dt.datetime, out: Path | None) -> None:
             (names_file, encode(names_file, NAME_COLUMNS, names)),
         ]
     )
+
+
+SQL_DIALECTS = ("duckdb", "spark", "postgres", "bigquery", "snowflake", "trino")
+_INSERT_BATCH = 200
+
+
+def _sql_literal(value: object, decimal_type: str) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, Decimal):  # from text: a bare 0.000004 is a float in BigQuery
+        return f"CAST('{plain(value)}' AS {decimal_type})"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return f"CAST('{value.isoformat(sep=' ')}' AS TIMESTAMP)"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def sql_text(catalog: Catalog, dialect: str, rates: str = "rates", names: str = "names") -> str:
+    """The price table as SQL for `dialect`: CREATE TABLE and INSERT statements, rates typed
+    DECIMAL(18, s) (BigQuery: BIGNUMERIC) so a warehouse holds them exactly."""
+    from aicost.engine.price_table import rate_scale
+
+    try:
+        import sqlglot
+    except ImportError:
+        raise AicostError(
+            "writing the price table as SQL needs sqlglot", hint="pip install 'aicost[sql]'"
+        ) from None
+    if dialect not in SQL_DIALECTS:
+        raise AicostError(f"unknown --dialect {dialect!r}", hint="use " + ", ".join(SQL_DIALECTS))
+    table = build_price_table(catalog)
+    scale = rate_scale(table)
+    types = {c: "VARCHAR" for c in RATE_COLUMNS}
+    types.update({"valid_from": "TIMESTAMP", "valid_until": "TIMESTAMP"})
+    types.update({c: "BIGINT" for c in ("tier", "tier_lo", "tier_hi", "wk_lo", "wk_hi")})
+    types.update({c: f"DECIMAL(18, {scale})" for c in RATE_COLUMNS if c.endswith("_rate")})
+    statements = []
+    for name, columns, kinds, rows in (
+        (rates, RATE_COLUMNS, types, [r.values() for r in table.rates]),
+        (
+            names,
+            NAME_COLUMNS,
+            dict.fromkeys(NAME_COLUMNS, "VARCHAR"),
+            [n.values() for n in table.names],
+        ),
+    ):
+        cols = ", ".join(f'"{c}" {kinds[c]}' for c in columns)
+        statements.append(f"CREATE TABLE {name} ({cols})")
+        for start in range(0, len(rows), _INSERT_BATCH):
+            chunk = rows[start : start + _INSERT_BATCH]
+            values = ", ".join(
+                "(" + ", ".join(_sql_literal(v, f"DECIMAL(18, {scale})") for v in row) + ")"
+                for row in chunk
+            )
+            quoted = ", ".join(f'"{c}"' for c in columns)
+            statements.append(f"INSERT INTO {name} ({quoted}) VALUES {values}")
+    out = []
+    for statement in statements:
+        tree = sqlglot.parse_one(statement, read="duckdb")
+        if dialect == "bigquery":  # NUMERIC(p, s) allows 9 decimals: BIGNUMERIC holds 38
+            tree = tree.transform(_bignumeric)
+        out.append(tree.sql(dialect=dialect) + ";\n")
+    return "".join(out)
+
+
+def _bignumeric(node: Any) -> Any:
+    from sqlglot import exp
+
+    if isinstance(node, exp.DataType) and node.this in (
+        exp.DataType.Type.DECIMAL,
+        exp.DataType.Type.BIGDECIMAL,
+    ):
+        return exp.DataType.build("BIGNUMERIC", dialect="bigquery")
+    return node

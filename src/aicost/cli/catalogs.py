@@ -162,6 +162,15 @@ def export_catalog(
         ),
     ] = None,
     force: ForceOpt = False,
+    dialect: Annotated[
+        str | None,
+        typer.Option(
+            "--dialect",
+            help="prices-table only: write SQL (CREATE TABLE and INSERTs) for duckdb, spark, "
+            "postgres, bigquery, snowflake or trino instead of data files.",
+            metavar="DIALECT",
+        ),
+    ] = None,
     prices: PricesOpt = None,
     as_of: AsOfOpt = None,
 ) -> None:
@@ -169,6 +178,20 @@ def export_catalog(
     from aicost.catalogs import EXPORTERS
 
     at = moment(as_of)
+    if dialect is not None:
+        if format_name is not ExportFormat.prices_table:
+            fail("--dialect goes with prices-table only")
+        from aicost.catalogs.price_table import sql_text, write_whole
+
+        if out is not None and out.exists() and not force:
+            fail(f"{out} exists; nothing was written", hint="pass --force to overwrite it")
+        text = sql_text(catalog_for(prices), dialect.strip().lower())
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            write_whole([(out, text.encode("utf-8"))])
+            sys.stderr.write(f"wrote {out}\n")
+        return
     module = _module(EXPORTERS, format_name.value)
     if out is not None and not force:
         # the price table writes its names table beside the rates: neither may exist

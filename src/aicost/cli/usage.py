@@ -3,7 +3,9 @@ the same records priced on other models."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -174,8 +176,8 @@ def _run(
     from aicost.usage.engines import engine_module
     from aicost.usage.sources import open_sources
 
-    module = engine_module(engine)
     with open_sources(sources, fmt_from, mapping) as found:
+        module = engine_module(engine, _size(found.files))
         if per_request is None:
             return module.price(found.records, catalog, options), found.skipped
         from aicost.cli.usage_output import PerRequestWriter
@@ -183,6 +185,14 @@ def _run(
         with PerRequestWriter(*per_request) as writer:
             result = module.price(found.records, catalog, replace(options, per_record=writer))
         return result, found.skipped
+
+
+def _size(files: Any) -> int:
+    total = 0
+    for each in files:
+        with contextlib.suppress(OSError):
+            total += each.path.stat().st_size
+    return total
 
 
 def _report(result: UsageResult, catalog: Catalog, at: dt.datetime | None) -> Any:
@@ -394,3 +404,74 @@ def _targets(
             fail(no_price_message(found, at), hint="see --when")
         chosen[found.ref] = Target(found, at)
     return tuple(chosen.values()), at
+
+
+@usage_app.command(
+    "sql",
+    cls=Command,
+    epilog=examples(
+        "aicost usage sql --dialect bigquery --table analytics.llm_usage",
+        "aicost usage sql --dialect spark --table usage --by month --by project",
+        "aicost usage sql --dialect postgres --table spend --map spend-map.yaml > price.sql",
+    ),
+)
+def sql(
+    table: Annotated[
+        str,
+        typer.Option("--table", help="The usage table to price ([schema.]table).", metavar="NAME"),
+    ],
+    dialect: Annotated[
+        str,
+        typer.Option(
+            "--dialect",
+            help="duckdb, spark, postgres, bigquery, snowflake or trino.",
+            metavar="DIALECT",
+        ),
+    ] = "duckdb",
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--map",
+            help="Mapping file naming the table's columns (as for a generic CSV log); default: "
+            "the canonical names ts, provider, model, requests, input_tokens, ...",
+            metavar="MAP",
+        ),
+    ] = None,
+    by: ByOpt = None,
+    rates: Annotated[
+        str, typer.Option("--rates", help="The price table's rates table.", metavar="NAME")
+    ] = "rates",
+    names: Annotated[
+        str, typer.Option("--names", help="The price table's names table.", metavar="NAME")
+    ] = "names",
+    prices: PricesOpt = None,
+) -> None:
+    """Print the SQL that prices a usage table with the price table (`export prices-table`)."""
+
+    def body() -> int:
+        from aicost.cli.commands import catalog_for
+        from aicost.engine.price_table import build_price_table, rate_scale
+        from aicost.usage import sql as usage_sql
+        from aicost.usage.engine_python import DEFAULT_BY
+
+        keys = _by(by, DEFAULT_BY)
+        columns = usage_sql.UsageColumns()
+        if mapping is not None:
+            from aicost.usage.mapping import load_mapping
+
+            columns = usage_sql.columns_from_mapping(load_mapping(mapping))
+        for name in (table, rates, names):
+            usage_sql.table_name(name)
+        scale = rate_scale(build_price_table(catalog_for(prices)))
+        text = usage_sql.pricing_sql(
+            columns,
+            table,
+            usage_sql.QueryPlan(by=keys),
+            rates=rates,
+            names=names,
+            rate_scale=scale,
+        )
+        sys.stdout.write(usage_sql.transpile(text, dialect.strip().lower()) + ";\n")
+        return EXIT_OK
+
+    exit_with(body())

@@ -272,3 +272,33 @@ def build_price_table(catalog: Catalog) -> PriceTable:
         rates += model_rows(model)
         names += name_rows(model)
     return PriceTable(tuple(rates), tuple(dict.fromkeys(names)))
+
+
+RATE_DIGITS = 18  # rates are DECIMAL(18, scale) in SQL: exact in DuckDB, Spark, PostgreSQL, ...
+DEFAULT_SCALE = 14
+
+
+def rate_scale(table: PriceTable) -> int:
+    """The scale SQL rates need: 14, or more where a rate has more decimals (an error where one
+    would not fit DECIMAL(18, scale))."""
+    from aicost.model.errors import AicostError
+
+    scale, whole = DEFAULT_SCALE, 1
+    for row in table.rates:
+        for value in (
+            row.input_rate,
+            row.cached_rate,
+            row.cache_write_rate,
+            row.cache_write_1h_rate,
+            row.output_rate,
+        ):
+            exponent = int(value.normalize().as_tuple().exponent)
+            scale = max(scale, -exponent)
+            whole = max(whole, len(str(int(value))))
+    if scale + whole > RATE_DIGITS:
+        raise AicostError(
+            f"a per-token rate needs {whole} digits before and {scale} after the point, more "
+            f"than DECIMAL({RATE_DIGITS}, s) holds",
+            hint="round the sheet's rates or multipliers to fewer decimals",
+        )
+    return scale

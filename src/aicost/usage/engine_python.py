@@ -550,12 +550,7 @@ def price(source: RecordSource, catalog: Catalog, options: UsageOptions) -> Usag
             gc.enable()
     finish = _Finish(run)
     resolver = run.resolver
-    labels = [None, *(t.model.ref for t in options.targets)]
-
-    # group -> [sums, parts]
-    rows: dict[tuple[Any, ...], list[Any]] = {}
-    not_offered: dict[tuple[Any, ...], int] = {}
-    tier_by_average = tier_unknown = 0
+    costs = Costs()
     for key, sums in run.cells.items():
         if not sums[0]:
             continue
@@ -564,21 +559,73 @@ def price(source: RecordSource, catalog: Catalog, options: UsageOptions) -> Usag
         period = model.periods[pidx]
         service = period.service_tier(name) if offered and name != STANDARD else None
         rates, factor = _rates(period, tidx, widx, service)
-        parts = _parts(rates, factor, sums)
-        parts = parts.scaled(*finish.pair(model.currency, finish.fx_day(number, day)))
+        costs.add(number, group, day, model.currency, sums, _parts(rates, factor, sums))
+        if not offered:
+            costs.not_offered_in(number, ref, name, sums[0])
+        if average == BY_AVERAGE and number == 0:
+            costs.tier_by_average += sums[0]
+        elif average == UNKNOWN and number == 0:
+            costs.tier_unknown += sums[0]
+    return assemble(run, finish, costs, source)
+
+
+class Costs:
+    """Priced token sums and their exact (unconverted) cost parts, per output row and per
+    (source currency, exchange-rate date): conversion happens once per such pair, in one order,
+    so how an engine split the records into cells cannot change a single digit of the result."""
+
+    def __init__(self) -> None:
+        # (number, group, day) -> {currency: [sums, parts]}
+        self.cells: dict[tuple[Any, ...], dict[str, list[Any]]] = {}
+        self.not_offered: dict[tuple[int, str, str], int] = {}
+        self.tier_by_average = 0
+        self.tier_unknown = 0  # buckets with no tier hint, priced at the lowest tier
+
+    def add(
+        self,
+        number: int,
+        group: tuple[Any, ...],
+        day: dt.date,
+        currency: str,
+        sums: list[int] | tuple[int, ...],
+        parts: Parts,
+    ) -> None:
+        by_currency = self.cells.setdefault((number, group, day), {})
+        found = by_currency.get(currency)
+        if found is None:
+            by_currency[currency] = [list(sums), parts]
+            return
+        _sum(found[0], sums)
+        found[1] = found[1].plus(parts)
+
+    def not_offered_in(self, number: int, ref: str, name: str, records: int) -> None:
+        key = (number, ref, name)
+        self.not_offered[key] = self.not_offered.get(key, 0) + records
+
+
+def assemble(run: _Run, finish: _Finish, costs: Costs, source: RecordSource) -> UsageResult:
+    """The result from priced costs and the run's unpriced counts (shared by every engine)."""
+    options = run.options
+    labels = [None, *(t.model.ref for t in options.targets)]
+    # row -> [sums, converted parts]
+    rows: dict[tuple[Any, ...], list[Any]] = {}
+    for (number, group, day), by_currency in sorted(
+        costs.cells.items(), key=lambda item: (item[0][0], _order(item[0][1]), item[0][2])
+    ):
         row_key = (number, finish.label(group, day))
         row = rows.get(row_key)
         if row is None:
-            row = rows[row_key] = [[0] * _WIDTH, Parts(*[Decimal(0)] * 4), 0]
-        _sum(row[0], sums)
-        row[1] = row[1].plus(parts)
-        if not offered:
-            nkey = (labels[number], ref, name)
-            not_offered[nkey] = not_offered.get(nkey, 0) + sums[0]
-        if average == BY_AVERAGE and number == 0:
-            tier_by_average += sums[0]
-        elif average == UNKNOWN and number == 0:
-            tier_unknown += sums[0]
+            row = rows[row_key] = [[0] * _WIDTH, Parts(*[Decimal(0)] * 4)]
+        for currency in sorted(by_currency):
+            sums, parts = by_currency[currency]
+            _sum(row[0], sums)
+            row[1] = row[1].plus(parts.scaled(*finish.pair(currency, finish.fx_day(number, day))))
+    not_offered = {
+        (labels[number], ref, name): count
+        for (number, ref, name), count in costs.not_offered.items()
+    }
+    tier_by_average = costs.tier_by_average
+    tier_unknown = costs.tier_unknown
 
     unpriced: dict[tuple[Any, ...], list[int]] = {}
     unpriced_by_row: dict[tuple[Any, ...], int] = {}  # compare: a target's unpriced, per row
@@ -609,7 +656,7 @@ def price(source: RecordSource, catalog: Catalog, options: UsageOptions) -> Usag
         entry[1] += count
 
     out_rows = []
-    for (number, label), (sums, parts, _) in rows.items():
+    for (number, label), (sums, parts) in rows.items():
         money = reported.get(label) if number == 0 else None
         out_rows.append(
             _row(
@@ -707,6 +754,10 @@ def price(source: RecordSource, catalog: Catalog, options: UsageOptions) -> Usag
         targets=tuple(t.model.ref for t in options.targets),
         when=options.when,
     )
+
+
+def _order(group: tuple[Any, ...]) -> tuple[str, ...]:
+    return tuple("" if v is None else str(v) for v in group)
 
 
 def _row_sums(row: UsageRow) -> tuple[int, ...]:

@@ -17,10 +17,23 @@ ENGINES = {
 EXTRAS = {"duckdb": "duckdb", "spark": "pyspark"}  # engine -> the package its extra installs
 
 
-def engine_module(name: str) -> ModuleType:
-    """The engine `name`; `auto` is python until a faster engine is part of the build."""
+AUTO_RECORDS = 200_000  # --engine auto: DuckDB (when installed) from this many records up
+AUTO_BYTES = 50 * 1024 * 1024  # ... or from this many bytes of input files
+
+
+def auto_engine(input_bytes: int) -> str:
+    """`auto`: duckdb when it is installed and the input is large, else python."""
+    import importlib.util
+
+    if input_bytes > AUTO_BYTES and importlib.util.find_spec("duckdb") is not None:
+        return "duckdb"
+    return "python"
+
+
+def engine_module(name: str, input_bytes: int = 0) -> ModuleType:
+    """The engine `name`; `auto` chooses by the input's size (`auto_engine`)."""
     if name == "auto":
-        name = "python"
+        name = auto_engine(input_bytes)
     if name not in ENGINES:
         raise AicostError(f"unknown --engine {name!r}", hint="use auto, " + ", ".join(ENGINES))
     path = ENGINES[name]

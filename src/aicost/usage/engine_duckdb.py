@@ -1,0 +1,260 @@
+"""`--engine duckdb`: the records priced by the pricing query (usage.sql) in an in-process DuckDB.
+
+The readers' records stream through the Python engine's own bookkeeping (date filter, malformed
+lines, duplicates, reported costs), so those rules are the reference's; what is left is written to
+a temporary CSV file that DuckDB loads, beside the price table. The query sums integer tokens per
+rate row and group and multiplies once, in DECIMAL; its rows become the same `UsageResult` the
+Python engine returns, through the same finishing code (exchange rates at each record's date).
+Unknown names get their close-match suggestions from the Python resolver.
+
+`usage compare` and `--per-request` run on the Python engine (this engine hands them over).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import tempfile
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from aicost.engine.price_table import NAME_COLUMNS, RATE_COLUMNS, build_price_table, rate_scale
+from aicost.engine.pricing import Parts
+from aicost.engine.report import UsageResult
+from aicost.model.catalog import Catalog
+from aicost.model.errors import AicostError
+from aicost.model.limits import in_money_context
+from aicost.usage import engine_python
+from aicost.usage.engine_python import (
+    DIM_KEYS,
+    TIME_KEYS,
+    Costs,
+    RecordSource,
+    UsageOptions,
+    _Finish,
+    _NotFound,
+    _Run,
+    assemble,
+)
+from aicost.usage.record import UsageRecord
+from aicost.usage.sql import NOT_OFFERED, PRICED, QueryPlan, UsageColumns, pricing_sql
+
+_USAGE_TYPES = {
+    "ord": "BIGINT",
+    "ts": "TIMESTAMP",
+    "no_provider": "BOOLEAN",
+    "provider": "VARCHAR",
+    "model": "VARCHAR",
+    "requests": "BIGINT",
+    "input_tokens": "BIGINT",
+    "cache_read": "BIGINT",
+    "cache_write_5m": "BIGINT",
+    "cache_write_1h": "BIGINT",
+    "output_tokens": "BIGINT",
+    "reasoning_tokens": "BIGINT",
+    "service_tier": "VARCHAR",
+}
+
+
+def _connect() -> Any:
+    try:
+        import duckdb
+    except ImportError:
+        raise AicostError(
+            "--engine duckdb needs aicost[duckdb]", hint="pip install 'aicost[duckdb]'"
+        ) from None
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")
+    threads = os.environ.get("AICOST_DUCKDB_THREADS")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+class _Load(_Run):
+    """The Python engine's stream, writing each kept record to CSV instead of summing it."""
+
+    def __init__(self, catalog: Catalog, options: UsageOptions, out: Any, dims: list[str]) -> None:
+        super().__init__(catalog, options)
+        self.writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+        self.dims = dims
+        self.removed: list[int] = []
+
+    def add(self, r: UsageRecord) -> None:
+        reported = None
+        if self.options.reconcile and r.reported_cost is not None:
+            group = self.group_of(r, self.resolver.resolve(r.provider, r.model))
+            rkey = (group, r.ts.date(), (r.reported_currency or "USD").upper())
+            reported = self.reported.get(rkey)
+            if reported is None:
+                reported = self.reported[rkey] = [Decimal(0), 0]
+            reported[0] += r.reported_cost
+            reported[1] += 1
+        own = dict(r.dims) if self.dims else {}
+        self.writer.writerow(
+            (
+                self.ordinal,
+                r.ts.isoformat(sep=" "),
+                r.provider is None,
+                r.provider or "",
+                r.model,
+                r.requests,
+                r.input_tokens,
+                r.cache_read,
+                r.cache_write_5m,
+                r.cache_write_1h,
+                r.output_tokens,
+                r.reasoning_tokens,
+                r.service_tier,
+                *(own.get(k, "") for k in self.dims),
+            )
+        )
+        if r.dedup_key is not None:
+            self.dedup[r.dedup_key] = (
+                r.dedup_rank,
+                self.ordinal,
+                (),
+                (),
+                reported,
+                r.reported_cost,
+            )
+
+    def remove(self, entry: tuple[Any, ...]) -> None:
+        self.removed.append(entry[1])
+        reported, amount = entry[4], entry[5]
+        if reported is not None:
+            reported[0] -= amount
+            reported[1] -= 1
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def csv_text(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([_cell(v) for v in row] for row in rows)
+    return buffer.getvalue()
+
+
+def _load_price_table(con: Any, catalog: Catalog, folder: Path) -> int:
+    table = build_price_table(catalog)
+    scale = rate_scale(table)
+    rates_csv, names_csv, retired_csv = (
+        folder / "rates.csv",
+        folder / "names.csv",
+        folder / "ret.csv",
+    )
+    rates_csv.write_text(csv_text(RATE_COLUMNS, [r.values() for r in table.rates]), "utf-8")
+    names_csv.write_text(csv_text(NAME_COLUMNS, [n.values() for n in table.names]), "utf-8")
+    retired = [(m.ref, m.retired.isoformat()) for m in catalog.models if m.retired is not None]
+    retired_csv.write_text(csv_text(("model_ref", "retired"), retired), "utf-8")
+    types = {c: "VARCHAR" for c in RATE_COLUMNS}
+    types.update({"valid_from": "TIMESTAMP", "valid_until": "TIMESTAMP"})
+    types.update({c: "BIGINT" for c in ("tier", "tier_lo", "tier_hi", "wk_lo", "wk_hi")})
+    types.update({c: f"DECIMAL(38, {scale})" for c in RATE_COLUMNS if c.endswith("_rate")})
+    con.execute(
+        f"CREATE TABLE rates AS SELECT * FROM read_csv('{rates_csv}', header = true, columns = {types!r}, allow_quoted_nulls = false)"
+    )
+    name_types = {c: "VARCHAR" for c in NAME_COLUMNS}
+    con.execute(
+        f"CREATE TABLE names AS SELECT * FROM read_csv('{names_csv}', header = true, columns = {name_types!r}, allow_quoted_nulls = false)"
+    )
+    con.execute(
+        f"CREATE TABLE retirements AS SELECT * FROM read_csv('{retired_csv}', header = true, columns = {{'model_ref': 'VARCHAR', 'retired': 'TIMESTAMP'}})"
+    )
+    return scale
+
+
+@in_money_context
+def price(source: RecordSource, catalog: Catalog, options: UsageOptions) -> UsageResult:
+    """Price the records of `source` with DuckDB; the same result as `engine_python.price`."""
+    if options.targets or options.per_record is not None:
+        return engine_python.price(source, catalog, options)
+    con = _connect()
+    dims = [k for k in options.by if k in DIM_KEYS]
+    with tempfile.TemporaryDirectory(prefix="aicost-duckdb-") as tmp:
+        folder = Path(tmp)
+        usage_csv = folder / "usage.csv"
+        with usage_csv.open("w", encoding="utf-8", newline="") as out:
+            run = _Load(catalog, options, out, dims)
+            run.stream(source())
+        types = dict(_USAGE_TYPES)
+        types.update({f"g_{k}": "VARCHAR" for k in dims})
+        con.execute(
+            f"CREATE TABLE usage_all AS SELECT * FROM read_csv('{usage_csv}', header = false, "
+            f"columns = {types!r}, quote = '\"', escape = '\"', allow_quoted_nulls = false, "
+            "auto_detect = false)"
+        )
+        con.execute("CREATE TABLE removed (ord BIGINT)")
+        if run.removed:
+            con.executemany("INSERT INTO removed VALUES (?)", [(o,) for o in run.removed])
+        con.execute(
+            "CREATE VIEW usage AS SELECT * REPLACE (CASE WHEN no_provider THEN NULL ELSE provider END "
+            "AS provider) FROM usage_all WHERE ord NOT IN (SELECT ord FROM removed)"
+        )
+        scale = _load_price_table(con, catalog, folder)
+        columns = UsageColumns(dims={k: f"g_{k}" for k in dims})
+        plan = QueryPlan(by=tuple(options.by), detail=True, retirements="retirements")
+        cursor = con.execute(pricing_sql(columns, "usage", plan, rate_scale=scale))
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    con.close()
+    return _result(run, options, names, rows, source)
+
+
+def _result(
+    run: _Run, options: UsageOptions, names: list[str], rows: list[Any], source: RecordSource
+) -> UsageResult:
+    finish = _Finish(run)
+    costs = Costs()
+    for values in rows:
+        row = dict(zip(names, values, strict=True))
+        day: dt.date = row["day"]
+        group = tuple(None if k in TIME_KEYS else row[k] for k in options.by)
+        sums = [
+            int(row[c] or 0)
+            for c in (
+                "records",
+                "requests",
+                "input_tokens",
+                "cache_read_tokens",
+                "cache_write_5m_tokens",
+                "cache_write_1h_tokens",
+                "output_tokens",
+                "reasoning_tokens",
+            )
+        ]
+        status = row["status"]
+        if status.startswith(PRICED):
+            parts = Parts(
+                row["input_cost"], row["cached_cost"], row["cache_write_cost"], row["output_cost"]
+            )
+            costs.add(0, group, day, row["currency"], sums, parts)
+            if status == NOT_OFFERED:
+                costs.not_offered_in(0, row["model_ref"], row["logged_tier"], sums[0])
+            if row["by_average"]:
+                costs.tier_by_average += sums[0]
+            continue
+        if row["model_ref"] is None:
+            provider, model = row["logged_provider"], row["logged_model"]
+            found = run.resolver.resolve(provider, model)
+            if isinstance(found, _NotFound):
+                run.suggestions[(provider, model)] = found.suggestions
+        else:
+            provider, model = row["model_ref"].split("/", 1)
+        key = (0, provider, model, status, day, group)
+        cell = run.unpriced.setdefault(key, [0] * len(sums))
+        for i, value in enumerate(sums):
+            cell[i] += value
+    return assemble(run, finish, costs, source)
