@@ -295,7 +295,8 @@ def test_cny_prices_convert_at_the_rate_of_their_date(
 def test_eur_before_the_newest_rates_is_an_error_not_a_stale_rate(run: Run) -> None:
     code, out, err = run(
         [
-            *("estimate", "-m", "anthropic/claude-opus-4-5", "-i", "1M", "-o", "1M"),
+            # priced on that day (from its snapshot date 2025-05-14), so the rate is what fails
+            *("estimate", "-m", "anthropic/claude-opus-4", "-i", "1M", "-o", "1M"),
             *("--currency", "EUR", "--as-of", "2025-06-01"),
         ]
     )

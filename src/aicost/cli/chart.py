@@ -27,7 +27,9 @@ def chart(
             "--provider",
             "-p",
             help="Draw this provider's cheapest model at each moment (repeatable). Default, "
-            "when no --model is given: deepseek, alibaba, openai, anthropic, google.",
+            "when no --model is given: deepseek, alibaba, openai, anthropic, google. A model "
+            "without a launch date (no `since`) counts only from its sheet's `checked` day, "
+            "when it is known to be served.",
             metavar="SLUG",
         ),
     ] = None,
@@ -73,7 +75,12 @@ def chart(
     currency: CurrencyOpt = "USD",
     no_color: NoColorOpt = False,
 ) -> None:
-    """The price war, drawn: one request's list price over time, per model or per provider."""
+    """The price war, drawn: one request's list price over time, per model or per provider.
+
+    A --model line follows its sheet (no price before its `since`). A provider line follows its
+    cheapest model among those known to be served: a model without a launch date joins only
+    from the sheet's `checked` day.
+    """
     exit_with(run_chart(**locals()))
 
 

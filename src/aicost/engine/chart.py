@@ -4,6 +4,12 @@ cheapest model, over a date range, as exact step series.
 A series is a list of steps: each point's cost holds from its moment until the next point's. Points
 sit at `since`, at every moment inside the range where a price period (or retirement, or an
 exchange rate of the fx sheet) changes, and at `until`, so the steps are exact, not sampled.
+
+A provider's cheapest model is chosen among the models known to be served at each moment. A sheet
+prices a model without a launch date (no `since` on its oldest period) at every past date, but
+such a model may not have existed then: it becomes a candidate only from its sheet's `checked`
+day, the day it is known to be served (never, when the sheet has no `checked`). A model with a
+known start is a candidate from that start.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from aicost.engine.pricing import Request, price_tokens
 from aicost.model.catalog import Catalog
 from aicost.model.errors import AicostError
 from aicost.model.limits import in_money_context
-from aicost.model.prices import FxRates, ModelPrice
+from aicost.model.prices import FxRates, ModelPrice, PriceSheet
 
 DEFAULT_PROVIDERS = ("deepseek", "alibaba", "openai", "anthropic", "google")
 
@@ -98,12 +104,46 @@ def _cost(
     return total * multiply / divide
 
 
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A model in a series, counted only from `joins` on (None: wherever its sheet prices it)."""
+
+    model: ModelPrice
+    joins: dt.datetime | None = None
+
+    def cost(
+        self, at: dt.datetime, request: Request, fx: FxRates | None, currency: str
+    ) -> Decimal | None:
+        if self.joins is not None and at < self.joins:
+            return None
+        return _cost(self.model, at, request, fx, currency)
+
+
+NEVER = dt.datetime.max  # a model whose first price moment and sheet check are both unknown
+
+
+def provider_candidates(sheet: PriceSheet) -> list[_Candidate]:
+    """The sheet's models, each joining the cheapest-model race from its first known price
+    moment: its launch (`since` of its oldest period), else the sheet's `checked` day."""
+    checked = None if sheet.checked is None else dt.datetime.combine(sheet.checked, dt.time())
+    found = []
+    for model in sheet.models:
+        known = model.periods[0].since is not None
+        found.append(_Candidate(model, None if known else (checked or NEVER)))
+    return found
+
+
 def _moments(
-    models: Sequence[ModelPrice], since: dt.datetime, until: dt.datetime, fx: FxRates | None
+    candidates: Sequence[_Candidate],
+    since: dt.datetime,
+    until: dt.datetime,
+    fx: FxRates | None,
 ) -> list[dt.datetime]:
     found = {since, until}
-    for model in models:
-        found |= _changes(model)
+    for candidate in candidates:
+        found |= _changes(candidate.model)
+        if candidate.joins is not None:
+            found.add(candidate.joins)
     found |= _fx_changes(fx)
     return sorted(m for m in found if since <= m <= until)
 
@@ -111,7 +151,7 @@ def _moments(
 def _series(
     label: str,
     provider: str,
-    models: Sequence[ModelPrice],
+    candidates: Sequence[_Candidate],
     cheapest: bool,
     since: dt.datetime,
     until: dt.datetime,
@@ -119,14 +159,14 @@ def _series(
     fx: FxRates | None,
     currency: str,
 ) -> Series:
-    converts = any(m.currency != currency for m in models)
+    converts = any(c.model.currency != currency for c in candidates)
     points: list[Point] = []
-    for moment in _moments(models, since, until, fx if converts else None):
+    for moment in _moments(candidates, since, until, fx if converts else None):
         best: tuple[Decimal, str] | None = None
-        for model in models:
-            cost = _cost(model, moment, request, fx, currency)
-            if cost is not None and (best is None or (cost, model.id) < best):
-                best = (cost, model.id)
+        for candidate in candidates:
+            cost = candidate.cost(moment, request, fx, currency)
+            if cost is not None and (best is None or (cost, candidate.model.id) < best):
+                best = (cost, candidate.model.id)
         point = Point(moment, *(best or (None, None)))
         same = points and (points[-1].cost, points[-1].model) == (point.cost, point.model)
         if same and moment != until:
@@ -156,8 +196,9 @@ def price_war(
     models: Sequence[str] = (),
     providers: Sequence[str] = (),
 ) -> ChartResult:
-    """Step series of one request's list price: one per model in `models`, and one per provider
-    in `providers` following its cheapest model (default: DEFAULT_PROVIDERS when no model is
+    """Step series of one request's list price: one per model in `models` (priced wherever its
+    sheet prices it), and one per provider in `providers` following its cheapest model among those
+    known to be served (see the module docstring; default: DEFAULT_PROVIDERS when no model is
     named)."""
     if since >= until:
         raise AicostError(
@@ -169,7 +210,17 @@ def price_war(
     for ref in models:
         model = catalog.resolve(ref)
         series.append(
-            _series(model.ref, model.provider, [model], False, since, until, request, fx, currency)
+            _series(
+                model.ref,
+                model.provider,
+                [_Candidate(model)],
+                False,
+                since,
+                until,
+                request,
+                fx,
+                currency,
+            )
         )
     wanted = list(providers) if providers or models else list(DEFAULT_PROVIDERS)
     for provider in wanted:
@@ -178,7 +229,7 @@ def price_war(
             _series(
                 sheet.provider,
                 sheet.provider,
-                list(sheet.models),
+                provider_candidates(sheet),
                 True,
                 since,
                 until,

@@ -67,7 +67,7 @@ def _cheapest_models(result: ChartResult) -> list[tuple[str, str]]:
             continue
         steps: list[str] = []
         last: str | None = None
-        for point in series.points[:-1] if len(series.points) > 1 else series.points:
+        for point in series.points:  # the closing point names a model only where it changed
             if point.model is not None and point.model != last:
                 steps.append(f"{point.model} from {point.moment.date()}")
             last = point.model
