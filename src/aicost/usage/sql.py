@@ -75,6 +75,10 @@ class UsageColumns:
     timestamp_format: str = "iso"
     provider_constant: str | None = None
     model_constant: str | None = None
+    # the prompt size to tier by, given by the source instead of the token sums (Anthropic's
+    # report tiers its buckets by a `context_window` range); NULL: the average prompt; 0: the
+    # source gave no readable range, priced at the lowest tier and counted as tier_unknown
+    tier_prompt: str | None = None
 
 
 def columns_from_mapping(mapping: Mapping) -> UsageColumns:
@@ -97,6 +101,7 @@ def columns_from_mapping(mapping: Mapping) -> UsageColumns:
         timestamp_format=mapping.timestamp_format,
         provider_constant=mapping.provider,
         model_constant=mapping.model,
+        tier_prompt=f.get("tier_prompt"),
     )
 
 
@@ -167,6 +172,8 @@ def _usage_select(c: UsageColumns, table: str, by: Sequence[str]) -> str:
         f"{why} AS reasoning_tokens",
         f"{tier} AS service_tier",
     ]
+    if c.tier_prompt is not None:
+        lines.append(f"CAST({_col(c.tier_prompt)} AS BIGINT) AS tier_prompt")
     for key in by:
         if key in ("project", "session", "user", "key"):
             column = c.dims.get(key)
@@ -224,6 +231,8 @@ def pricing_sql(
             ("logged_tier", "x.service_tier"),
             ("by_average", "x.by_average"),
         ]
+        if columns.tier_prompt is not None:
+            group.append(("tier_unknown", "x.tier_unknown"))
     retired = ""
     retired_case = ""
     if plan.retirements is not None:
@@ -241,6 +250,28 @@ def pricing_sql(
     group_by = "".join(f"{expr}, " for _, expr in group)
     outer = "".join(f"{name}, " for name, _ in group)
     totals = ", ".join(f"SUM({c}) AS {c}" for c in SUM_COLUMNS)
+
+    tiered = f"(r.tier_lo <> -1 OR r.tier_hi <> {TIER_MAX})"
+    # a single request (or none) by its own prompt, in plain integers; a bucket of N requests by
+    # its average prompt rounded up: lo < ceil(input / N) <= hi is lo * N < input <= hi * N
+    # (DECIMAL(38, 0): hi may be TIER_MAX, whose product with N passes BIGINT)
+    tier_match = (
+        "CASE WHEN p.requests <= 1 THEN r.tier_lo < p.input_tokens AND p.input_tokens <= r.tier_hi "
+        "ELSE CAST(r.tier_lo AS DECIMAL(38, 0)) * p.requests < p.input_tokens "
+        "AND p.input_tokens <= CAST(r.tier_hi AS DECIMAL(38, 0)) * p.requests END"
+    )
+    by_average = f"p.requests > 1 AND {tiered}"
+    tier_flags = f"COALESCE({by_average}, FALSE) AS by_average"
+    if columns.tier_prompt is not None:  # a source's own tier (a hint) wins over the average
+        tier_match = (
+            "CASE WHEN p.tier_prompt IS NOT NULL THEN "
+            "r.tier_lo < p.tier_prompt AND p.tier_prompt <= r.tier_hi "
+            f"ELSE {tier_match} END"
+        )
+        tier_flags = (
+            f"COALESCE(p.tier_prompt IS NULL AND {by_average}, FALSE) AS by_average, "
+            f"COALESCE(p.tier_prompt = 0 AND {tiered}, FALSE) AS tier_unknown"
+        )
 
     def cost(tokens: str, rate: str) -> str:
         return f"CAST({tokens} AS {TOKENS}) * {rate}"
@@ -301,14 +332,13 @@ matched AS (
       WHEN p.name_problem IS NOT NULL THEN p.name_problem
       {retired_case}WHEN p.ts < mm.first_from THEN 'not yet priced'
       ELSE 'no price then' END AS status,
-    COALESCE(p.requests > 1 AND (r.tier_lo <> -1 OR r.tier_hi <> {TIER_MAX}), FALSE) AS by_average
+    {tier_flags}
   FROM placed AS p
   LEFT JOIN {rates} AS r
     ON r.model_ref = p.model_ref AND r.service_tier = p.priced_tier
     AND r.valid_from <= p.ts AND p.ts < r.valid_until
     AND r.wk_lo <= p.minute_of_week AND p.minute_of_week < r.wk_hi
-    AND CAST(r.tier_lo AS DECIMAL(38, 0)) * p.requests < p.input_tokens
-    AND p.input_tokens <= CAST(r.tier_hi AS DECIMAL(38, 0)) * p.requests
+    AND {tier_match}
   LEFT JOIN models AS mm ON mm.model_ref = p.model_ref{retired}
 ),
 rate_sums AS (

@@ -129,8 +129,12 @@ WITH usage_rows AS (
     AND p.ts < r.valid_until
     AND r.wk_lo <= p.minute_of_week
     AND p.minute_of_week < r.wk_hi
-    AND CAST(r.tier_lo AS BIGNUMERIC) * p.requests < p.input_tokens
-    AND p.input_tokens <= CAST(r.tier_hi AS BIGNUMERIC) * p.requests
+    AND CASE
+      WHEN p.requests <= 1
+      THEN r.tier_lo < p.input_tokens AND p.input_tokens <= r.tier_hi
+      ELSE CAST(r.tier_lo AS BIGNUMERIC) * p.requests < p.input_tokens
+      AND p.input_tokens <= CAST(r.tier_hi AS BIGNUMERIC) * p.requests
+    END
   LEFT JOIN models AS mm
     ON mm.model_ref = p.model_ref
 ), rate_sums AS (
