@@ -127,13 +127,8 @@ def _count(column: str | None, default: str = "0") -> str:
     return default if column is None else f"CAST({_col(column)} AS BIGINT)"
 
 
-def _usage_select(c: UsageColumns, table: str, by: Sequence[str]) -> str:
-    if c.timestamp_format == "unix":
-        ts = f"TO_TIMESTAMP({_col(c.ts)})"
-    elif c.timestamp_format == "unix_ms":
-        ts = f"EPOCH_MS(CAST({_col(c.ts)} AS BIGINT))"
-    else:
-        ts = f"CAST({_col(c.ts)} AS TIMESTAMP)"
+def _names(c: UsageColumns) -> tuple[str, str]:
+    """The provider and model expressions of a usage row."""
     provider = (
         _text(c.provider_constant)
         if c.provider_constant is not None
@@ -148,6 +143,24 @@ def _usage_select(c: UsageColumns, table: str, by: Sequence[str]) -> str:
         if c.model is None
         else f"CAST({_col(c.model)} AS VARCHAR)"
     )
+    return provider, model
+
+
+def _usage_keys(c: UsageColumns, table: str) -> str:
+    """The distinct (provider, model) pairs, read from the table itself: a second reference to
+    `usage_rows` would make DuckDB materialise every usage row before pricing it."""
+    provider, model = _names(c)
+    return f"SELECT DISTINCT {provider} AS provider, {model} AS model FROM {table}"
+
+
+def _usage_select(c: UsageColumns, table: str, by: Sequence[str]) -> str:
+    if c.timestamp_format == "unix":
+        ts = f"TO_TIMESTAMP({_col(c.ts)})"
+    elif c.timestamp_format == "unix_ms":
+        ts = f"EPOCH_MS(CAST({_col(c.ts)} AS BIGINT))"
+    else:
+        ts = f"CAST({_col(c.ts)} AS TIMESTAMP)"
+    provider, model = _names(c)
     read, w5, w1h = _count(c.cache_read), _count(c.cache_write_5m), _count(c.cache_write_1h)
     inp, out, why = _count(c.input_tokens), _count(c.output_tokens), _count(c.reasoning_tokens)
     if c.preset == "anthropic":  # its input excludes cache reads and writes
@@ -238,7 +251,7 @@ def pricing_sql(
     if plan.retirements is not None:
         retired = f" LEFT JOIN {plan.retirements} AS ret ON ret.model_ref = p.model_ref"
         retired_case = "WHEN p.ts >= ret.retired THEN 'retired' "
-    rate_cols = ", ".join(f"CAST(r.{c} AS {rate_type}) AS {c}" for c in RATE_PARTS)
+    rate_cols = ", ".join(f"CAST({c} AS {rate_type}) AS {c}" for c in RATE_PARTS)
     sums = (
         "COUNT(*) AS records, SUM(x.requests) AS requests, SUM(x.input_tokens) AS input_tokens, "
         "SUM(x.cache_read) AS cache_read_tokens, SUM(x.cache_write_5m) AS cache_write_5m_tokens, "
@@ -285,7 +298,7 @@ def pricing_sql(
     )
     return f"""
 WITH usage_rows AS ({_usage_select(columns, table, plan.by)}),
-usage_keys AS (SELECT DISTINCT provider, model FROM usage_rows),
+usage_keys AS ({_usage_keys(columns, table)}),
 providers AS (SELECT DISTINCT provider FROM {names}),
 key_slugs AS (
   SELECT k.provider, k.model, LOWER(TRIM(k.model)) AS low, COALESCE(pg.provider, ph.provider) AS slug
@@ -309,6 +322,11 @@ models AS (
     MIN(valid_from) AS first_from
   FROM {rates} GROUP BY model_ref
 ),
+rate_rows AS (
+  SELECT model_ref, service_tier, valid_from, valid_until, wk_lo, wk_hi, tier_lo, tier_hi,
+    currency, {rate_cols}
+  FROM {rates}
+),
 offers AS (SELECT DISTINCT model_ref, service_tier, valid_from, valid_until FROM {rates}),
 placed AS (
   SELECT u.*,
@@ -326,7 +344,7 @@ placed AS (
     AND o.valid_from <= u.ts AND u.ts < o.valid_until
 ),
 matched AS (
-  SELECT p.*, r.currency, {rate_cols},
+  SELECT p.*, r.currency, {", ".join(f"r.{c}" for c in RATE_PARTS)},
     CASE WHEN r.model_ref IS NOT NULL AND p.priced_tier = p.service_tier THEN '{PRICED}'
       WHEN r.model_ref IS NOT NULL THEN '{NOT_OFFERED}'
       WHEN p.name_problem IS NOT NULL THEN p.name_problem
@@ -334,7 +352,7 @@ matched AS (
       ELSE 'no price then' END AS status,
     {tier_flags}
   FROM placed AS p
-  LEFT JOIN {rates} AS r
+  LEFT JOIN rate_rows AS r
     ON r.model_ref = p.model_ref AND r.service_tier = p.priced_tier
     AND r.valid_from <= p.ts AND p.ts < r.valid_until
     AND r.wk_lo <= p.minute_of_week AND p.minute_of_week < r.wk_hi
