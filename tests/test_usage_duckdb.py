@@ -52,6 +52,15 @@ MODELS = [
 TIERS = ["standard", "batch", "flex", "priority"]
 
 
+# Anthropic's report tiers a bucket by its `context_window`, never by its token sums; an
+# unreadable range is priced at the lowest tier and counted. "0-1k" (1000) and "1k-2k" (1001) sit
+# on each side of lab-long's tier bound; most records carry no hint (tiered by the average prompt).
+HINTS = ["0-200k", "200k-1M", "unknown", "0-1k", "1k-2k", ""]
+hints = st.one_of(
+    st.just(()), st.just(()), st.sampled_from(HINTS).map(lambda h: (("context_window", h),))
+)
+
+
 @st.composite
 def records(draw: st.DrawFn) -> UsageRecord:
     edge = draw(st.sampled_from(EDGES))
@@ -76,7 +85,7 @@ def records(draw: st.DrawFn) -> UsageRecord:
         output_tokens=output,
         reasoning_tokens=draw(st.integers(0, output)),
         service_tier=draw(st.sampled_from(TIERS)),
-        dims=(("project", draw(st.sampled_from(["a", "b", ""]))),),
+        dims=(("project", draw(st.sampled_from(["a", "b", ""]))), *draw(hints)),
     )
 
 
@@ -169,3 +178,28 @@ def test_converted_totals_are_identical_with_an_inexact_exchange_rate(tmp_path: 
     assert python.rows == duck.rows
     assert python.totals == duck.totals
     assert len(python.totals.total.as_tuple().digits) > 100  # a rounded division, not exact
+
+
+def hinted(hint: str, prompt: int, requests: int = 1) -> UsageRecord:
+    return UsageRecord(
+        ts=dt.datetime(2026, 5, 1),
+        model="lab-long",
+        requests=requests,
+        input_tokens=prompt,
+        output_tokens=0,
+        dims=(("context_window", hint),),
+    )
+
+
+def test_a_context_window_hint_tiers_a_bucket_not_its_token_sums() -> None:
+    # lab-long: input 1/M up to 1000 prompt tokens, 3/M above. A bucket of 10 requests and 5000
+    # tokens (average 500) hinted "200k-1M" is priced at the upper tier; one of 2 requests and
+    # 4000 tokens (average 2000) hinted "0-1k" at the lower; "unknown" at the lower, counted.
+    rs = [hinted("200k-1M", 5000, 10), hinted("0-1k", 4000, 2), hinted("unknown", 3000, 3)]
+    python, duck = both(rs)
+    expected = Decimal(5000 * 3 + 4000 * 1 + 3000 * 1) / 1_000_000
+    assert python.totals.total == expected  # type: ignore[attr-defined]
+    assert duck.totals.total == expected  # type: ignore[attr-defined]
+    assert duck.coverage.tier_unknown == 1  # type: ignore[attr-defined]
+    assert duck.coverage.tier_by_average == 0  # type: ignore[attr-defined]
+    assert duck.coverage == python.coverage  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aicost.catalogs.price_table import sql_text
+from aicost.usage.engine_duckdb import _tier_prompt
 from aicost.usage.engine_python import UsageOptions
 from aicost.usage.engine_python import price as python_price
 from aicost.usage.record import UsageRecord
@@ -78,7 +79,8 @@ def loaded(psql: list[str]) -> list[str]:
 USAGE_DDL = (
     "DROP TABLE IF EXISTS usage; CREATE TABLE usage (ts TIMESTAMP, provider TEXT, model TEXT, "
     "requests BIGINT, input_tokens BIGINT, cache_read BIGINT, cache_write_5m BIGINT, "
-    "cache_write_1h BIGINT, output_tokens BIGINT, reasoning_tokens BIGINT, service_tier TEXT);"
+    "cache_write_1h BIGINT, output_tokens BIGINT, reasoning_tokens BIGINT, service_tier TEXT, "
+    "tier_prompt BIGINT);"
 )
 
 
@@ -99,6 +101,7 @@ def _copy(psql: list[str], rows: list[UsageRecord]) -> None:
                 r.output_tokens,
                 r.reasoning_tokens,
                 r.service_tier,
+                "\\N" if (hint := _tier_prompt(r)) < 0 else hint,
             ]
         )
     subprocess.run([*psql, "-c", USAGE_DDL], check=True, capture_output=True)
@@ -112,7 +115,8 @@ def _copy(psql: list[str], rows: list[UsageRecord]) -> None:
 
 
 def _query(psql: list[str], by: tuple[str, ...]) -> list[dict[str, str]]:
-    text = transpile(pricing_sql(UsageColumns(), "usage", QueryPlan(by=by)), "postgres")
+    columns = UsageColumns(tier_prompt="tier_prompt")  # the context_window hint, as DuckDB's
+    text = transpile(pricing_sql(columns, "usage", QueryPlan(by=by)), "postgres")
     out = subprocess.run(
         [*psql, "--csv", "-c", text], check=True, capture_output=True, text=True
     ).stdout
@@ -158,7 +162,7 @@ def test_a_million_rows(loaded: list[str]) -> None:
     gen = (
         "INSERT INTO usage SELECT TIMESTAMP '2026-01-01' + (i % 500000) * INTERVAL '37 seconds', "
         "NULL, (ARRAY['lab-chat','lab-long','lab-flex','lab-old','nope'])[1 + i % 5], 1, "
-        "i % 3000, i % 7, 0, 0, i % 900, 0, (ARRAY['standard','batch','flex'])[1 + i % 3] "
+        "i % 3000, i % 7, 0, 0, i % 900, 0, (ARRAY['standard','batch','flex'])[1 + i % 3], NULL "
         "FROM generate_series(1, 1000000) AS i"
     )
     subprocess.run([*loaded, "-c", USAGE_DDL + gen], check=True, capture_output=True)

@@ -31,11 +31,13 @@ from aicost.model.limits import in_money_context
 from aicost.usage import engine_python
 from aicost.usage.engine_python import (
     DIM_KEYS,
+    TIER_HINT,
     TIME_KEYS,
     Costs,
     RecordSource,
     UsageOptions,
     _Finish,
+    _hint_prompt,
     _NotFound,
     _Run,
     assemble,
@@ -57,6 +59,7 @@ _USAGE_TYPES = {
     "output_tokens": "BIGINT",
     "reasoning_tokens": "BIGINT",
     "service_tier": "VARCHAR",
+    "tier_prompt": "BIGINT",  # -1: no tier hint (NULL in the view); 0: a hint it cannot read
 }
 
 
@@ -110,6 +113,7 @@ class _Load(_Run):
                 r.output_tokens,
                 r.reasoning_tokens,
                 r.service_tier,
+                _tier_prompt(r),
                 *(own.get(k, "") for k in self.dims),
             )
         )
@@ -129,6 +133,17 @@ class _Load(_Run):
         if reported is not None:
             reported[0] -= amount
             reported[1] -= 1
+
+
+def _tier_prompt(r: UsageRecord) -> int:
+    """The prompt size a record's `context_window` hint tiers it by, as the Python engine reads
+    it (`_tier_of`): 0 when the hint is unreadable (lowest tier, counted), -1 when there is none."""
+    if r.dims:
+        for name, value in r.dims:
+            if name == TIER_HINT:
+                prompt = _hint_prompt(value)
+                return 0 if prompt is None else prompt
+    return -1
 
 
 def _cell(value: object) -> object:
@@ -201,10 +216,11 @@ def price(source: RecordSource, catalog: Catalog, options: UsageOptions) -> Usag
             con.executemany("INSERT INTO removed VALUES (?)", [(o,) for o in run.removed])
         con.execute(
             "CREATE VIEW usage AS SELECT * REPLACE (CASE WHEN no_provider THEN NULL ELSE provider END "
-            "AS provider) FROM usage_all WHERE ord NOT IN (SELECT ord FROM removed)"
+            "AS provider, CASE WHEN tier_prompt < 0 THEN NULL ELSE tier_prompt END AS tier_prompt) "
+            "FROM usage_all WHERE ord NOT IN (SELECT ord FROM removed)"
         )
         scale = _load_price_table(con, catalog, folder)
-        columns = UsageColumns(dims={k: f"g_{k}" for k in dims})
+        columns = UsageColumns(dims={k: f"g_{k}" for k in dims}, tier_prompt="tier_prompt")
         plan = QueryPlan(by=tuple(options.by), detail=True, retirements="retirements")
         cursor = con.execute(pricing_sql(columns, "usage", plan, rate_scale=scale))
         names = [d[0] for d in cursor.description]
@@ -245,6 +261,8 @@ def _result(
                 costs.not_offered_in(0, row["model_ref"], row["logged_tier"], sums[0])
             if row["by_average"]:
                 costs.tier_by_average += sums[0]
+            elif row.get("tier_unknown"):
+                costs.tier_unknown += sums[0]
             continue
         if row["model_ref"] is None:
             provider, model = row["logged_provider"], row["logged_model"]

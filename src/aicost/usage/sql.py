@@ -75,6 +75,10 @@ class UsageColumns:
     timestamp_format: str = "iso"
     provider_constant: str | None = None
     model_constant: str | None = None
+    # the prompt size to tier by, given by the source instead of the token sums (Anthropic's
+    # report tiers its buckets by a `context_window` range); NULL: the average prompt; 0: the
+    # source gave no readable range, priced at the lowest tier and counted as tier_unknown
+    tier_prompt: str | None = None
 
 
 def columns_from_mapping(mapping: Mapping) -> UsageColumns:
@@ -97,6 +101,7 @@ def columns_from_mapping(mapping: Mapping) -> UsageColumns:
         timestamp_format=mapping.timestamp_format,
         provider_constant=mapping.provider,
         model_constant=mapping.model,
+        tier_prompt=f.get("tier_prompt"),
     )
 
 
@@ -122,13 +127,8 @@ def _count(column: str | None, default: str = "0") -> str:
     return default if column is None else f"CAST({_col(column)} AS BIGINT)"
 
 
-def _usage_select(c: UsageColumns, table: str, by: Sequence[str]) -> str:
-    if c.timestamp_format == "unix":
-        ts = f"TO_TIMESTAMP({_col(c.ts)})"
-    elif c.timestamp_format == "unix_ms":
-        ts = f"EPOCH_MS(CAST({_col(c.ts)} AS BIGINT))"
-    else:
-        ts = f"CAST({_col(c.ts)} AS TIMESTAMP)"
+def _names(c: UsageColumns) -> tuple[str, str]:
+    """The provider and model expressions of a usage row."""
     provider = (
         _text(c.provider_constant)
         if c.provider_constant is not None
@@ -143,6 +143,24 @@ def _usage_select(c: UsageColumns, table: str, by: Sequence[str]) -> str:
         if c.model is None
         else f"CAST({_col(c.model)} AS VARCHAR)"
     )
+    return provider, model
+
+
+def _usage_keys(c: UsageColumns, table: str) -> str:
+    """The distinct (provider, model) pairs, read from the table itself: a second reference to
+    `usage_rows` would make DuckDB materialise every usage row before pricing it."""
+    provider, model = _names(c)
+    return f"SELECT DISTINCT {provider} AS provider, {model} AS model FROM {table}"
+
+
+def _usage_select(c: UsageColumns, table: str, by: Sequence[str]) -> str:
+    if c.timestamp_format == "unix":
+        ts = f"TO_TIMESTAMP({_col(c.ts)})"
+    elif c.timestamp_format == "unix_ms":
+        ts = f"EPOCH_MS(CAST({_col(c.ts)} AS BIGINT))"
+    else:
+        ts = f"CAST({_col(c.ts)} AS TIMESTAMP)"
+    provider, model = _names(c)
     read, w5, w1h = _count(c.cache_read), _count(c.cache_write_5m), _count(c.cache_write_1h)
     inp, out, why = _count(c.input_tokens), _count(c.output_tokens), _count(c.reasoning_tokens)
     if c.preset == "anthropic":  # its input excludes cache reads and writes
@@ -167,6 +185,8 @@ def _usage_select(c: UsageColumns, table: str, by: Sequence[str]) -> str:
         f"{why} AS reasoning_tokens",
         f"{tier} AS service_tier",
     ]
+    if c.tier_prompt is not None:
+        lines.append(f"CAST({_col(c.tier_prompt)} AS BIGINT) AS tier_prompt")
     for key in by:
         if key in ("project", "session", "user", "key"):
             column = c.dims.get(key)
@@ -224,12 +244,14 @@ def pricing_sql(
             ("logged_tier", "x.service_tier"),
             ("by_average", "x.by_average"),
         ]
+        if columns.tier_prompt is not None:
+            group.append(("tier_unknown", "x.tier_unknown"))
     retired = ""
     retired_case = ""
     if plan.retirements is not None:
         retired = f" LEFT JOIN {plan.retirements} AS ret ON ret.model_ref = p.model_ref"
         retired_case = "WHEN p.ts >= ret.retired THEN 'retired' "
-    rate_cols = ", ".join(f"CAST(r.{c} AS {rate_type}) AS {c}" for c in RATE_PARTS)
+    rate_cols = ", ".join(f"CAST({c} AS {rate_type}) AS {c}" for c in RATE_PARTS)
     sums = (
         "COUNT(*) AS records, SUM(x.requests) AS requests, SUM(x.input_tokens) AS input_tokens, "
         "SUM(x.cache_read) AS cache_read_tokens, SUM(x.cache_write_5m) AS cache_write_5m_tokens, "
@@ -241,6 +263,28 @@ def pricing_sql(
     group_by = "".join(f"{expr}, " for _, expr in group)
     outer = "".join(f"{name}, " for name, _ in group)
     totals = ", ".join(f"SUM({c}) AS {c}" for c in SUM_COLUMNS)
+
+    tiered = f"(r.tier_lo <> -1 OR r.tier_hi <> {TIER_MAX})"
+    # a single request (or none) by its own prompt, in plain integers; a bucket of N requests by
+    # its average prompt rounded up: lo < ceil(input / N) <= hi is lo * N < input <= hi * N
+    # (DECIMAL(38, 0): hi may be TIER_MAX, whose product with N passes BIGINT)
+    tier_match = (
+        "CASE WHEN p.requests <= 1 THEN r.tier_lo < p.input_tokens AND p.input_tokens <= r.tier_hi "
+        "ELSE CAST(r.tier_lo AS DECIMAL(38, 0)) * p.requests < p.input_tokens "
+        "AND p.input_tokens <= CAST(r.tier_hi AS DECIMAL(38, 0)) * p.requests END"
+    )
+    by_average = f"p.requests > 1 AND {tiered}"
+    tier_flags = f"COALESCE({by_average}, FALSE) AS by_average"
+    if columns.tier_prompt is not None:  # a source's own tier (a hint) wins over the average
+        tier_match = (
+            "CASE WHEN p.tier_prompt IS NOT NULL THEN "
+            "r.tier_lo < p.tier_prompt AND p.tier_prompt <= r.tier_hi "
+            f"ELSE {tier_match} END"
+        )
+        tier_flags = (
+            f"COALESCE(p.tier_prompt IS NULL AND {by_average}, FALSE) AS by_average, "
+            f"COALESCE(p.tier_prompt = 0 AND {tiered}, FALSE) AS tier_unknown"
+        )
 
     def cost(tokens: str, rate: str) -> str:
         return f"CAST({tokens} AS {TOKENS}) * {rate}"
@@ -254,7 +298,7 @@ def pricing_sql(
     )
     return f"""
 WITH usage_rows AS ({_usage_select(columns, table, plan.by)}),
-usage_keys AS (SELECT DISTINCT provider, model FROM usage_rows),
+usage_keys AS ({_usage_keys(columns, table)}),
 providers AS (SELECT DISTINCT provider FROM {names}),
 key_slugs AS (
   SELECT k.provider, k.model, LOWER(TRIM(k.model)) AS low, COALESCE(pg.provider, ph.provider) AS slug
@@ -278,6 +322,11 @@ models AS (
     MIN(valid_from) AS first_from
   FROM {rates} GROUP BY model_ref
 ),
+rate_rows AS (
+  SELECT model_ref, service_tier, valid_from, valid_until, wk_lo, wk_hi, tier_lo, tier_hi,
+    currency, {rate_cols}
+  FROM {rates}
+),
 offers AS (SELECT DISTINCT model_ref, service_tier, valid_from, valid_until FROM {rates}),
 placed AS (
   SELECT u.*,
@@ -295,20 +344,19 @@ placed AS (
     AND o.valid_from <= u.ts AND u.ts < o.valid_until
 ),
 matched AS (
-  SELECT p.*, r.currency, {rate_cols},
+  SELECT p.*, r.currency, {", ".join(f"r.{c}" for c in RATE_PARTS)},
     CASE WHEN r.model_ref IS NOT NULL AND p.priced_tier = p.service_tier THEN '{PRICED}'
       WHEN r.model_ref IS NOT NULL THEN '{NOT_OFFERED}'
       WHEN p.name_problem IS NOT NULL THEN p.name_problem
       {retired_case}WHEN p.ts < mm.first_from THEN 'not yet priced'
       ELSE 'no price then' END AS status,
-    COALESCE(p.requests > 1 AND (r.tier_lo <> -1 OR r.tier_hi <> {TIER_MAX}), FALSE) AS by_average
+    {tier_flags}
   FROM placed AS p
-  LEFT JOIN {rates} AS r
+  LEFT JOIN rate_rows AS r
     ON r.model_ref = p.model_ref AND r.service_tier = p.priced_tier
     AND r.valid_from <= p.ts AND p.ts < r.valid_until
     AND r.wk_lo <= p.minute_of_week AND p.minute_of_week < r.wk_hi
-    AND CAST(r.tier_lo AS DECIMAL(38, 0)) * p.requests < p.input_tokens
-    AND p.input_tokens <= CAST(r.tier_hi AS DECIMAL(38, 0)) * p.requests
+    AND {tier_match}
   LEFT JOIN models AS mm ON mm.model_ref = p.model_ref{retired}
 ),
 rate_sums AS (

@@ -15,9 +15,9 @@ WITH usage_rows AS (
   FROM analytics.llm_usage
 ), usage_keys AS (
   SELECT DISTINCT
-    provider,
-    model
-  FROM usage_rows
+    CAST(`provider` AS STRING) AS provider,
+    CAST(`model` AS STRING) AS model
+  FROM analytics.llm_usage
 ), providers AS (
   SELECT DISTINCT
     provider
@@ -63,6 +63,23 @@ WITH usage_rows AS (
   FROM rates
   GROUP BY
     model_ref
+), rate_rows AS (
+  SELECT
+    model_ref,
+    service_tier,
+    valid_from,
+    valid_until,
+    wk_lo,
+    wk_hi,
+    tier_lo,
+    tier_hi,
+    currency,
+    CAST(input_rate AS BIGNUMERIC) AS input_rate,
+    CAST(cached_rate AS BIGNUMERIC) AS cached_rate,
+    CAST(cache_write_rate AS BIGNUMERIC) AS cache_write_rate,
+    CAST(cache_write_1h_rate AS BIGNUMERIC) AS cache_write_1h_rate,
+    CAST(output_rate AS BIGNUMERIC) AS output_rate
+  FROM rates
 ), offers AS (
   SELECT DISTINCT
     model_ref,
@@ -99,11 +116,11 @@ WITH usage_rows AS (
   SELECT
     p.*,
     r.currency,
-    CAST(r.input_rate AS BIGNUMERIC) AS input_rate,
-    CAST(r.cached_rate AS BIGNUMERIC) AS cached_rate,
-    CAST(r.cache_write_rate AS BIGNUMERIC) AS cache_write_rate,
-    CAST(r.cache_write_1h_rate AS BIGNUMERIC) AS cache_write_1h_rate,
-    CAST(r.output_rate AS BIGNUMERIC) AS output_rate,
+    r.input_rate,
+    r.cached_rate,
+    r.cache_write_rate,
+    r.cache_write_1h_rate,
+    r.output_rate,
     CASE
       WHEN NOT r.model_ref IS NULL AND p.priced_tier = p.service_tier
       THEN 'priced'
@@ -122,15 +139,19 @@ WITH usage_rows AS (
       FALSE
     ) AS by_average
   FROM placed AS p
-  LEFT JOIN rates AS r
+  LEFT JOIN rate_rows AS r
     ON r.model_ref = p.model_ref
     AND r.service_tier = p.priced_tier
     AND r.valid_from <= p.ts
     AND p.ts < r.valid_until
     AND r.wk_lo <= p.minute_of_week
     AND p.minute_of_week < r.wk_hi
-    AND CAST(r.tier_lo AS BIGNUMERIC) * p.requests < p.input_tokens
-    AND p.input_tokens <= CAST(r.tier_hi AS BIGNUMERIC) * p.requests
+    AND CASE
+      WHEN p.requests <= 1
+      THEN r.tier_lo < p.input_tokens AND p.input_tokens <= r.tier_hi
+      ELSE CAST(r.tier_lo AS BIGNUMERIC) * p.requests < p.input_tokens
+      AND p.input_tokens <= CAST(r.tier_hi AS BIGNUMERIC) * p.requests
+    END
   LEFT JOIN models AS mm
     ON mm.model_ref = p.model_ref
 ), rate_sums AS (
