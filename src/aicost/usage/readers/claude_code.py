@@ -137,18 +137,17 @@ def _quick(
     ):
         return None
     split = usage.get("cache_creation")
-    if split is None:
-        five, hour = written, 0
-    elif type(split) is dict:
-        five = split.get("ephemeral_5m_input_tokens")
-        hour = split.get("ephemeral_1h_input_tokens")
-        if type(five) is not int or type(hour) is not int or five < 0 or hour < 0:
+    five, hour = written, 0
+    if type(split) is dict:
+        five_m = split.get("ephemeral_5m_input_tokens")
+        one_h = split.get("ephemeral_1h_input_tokens")
+        if type(five_m) is not int or type(one_h) is not int or five_m < 0 or one_h < 0:
             return None
-        if five + hour != written:
-            if five or hour:
-                return None  # `_record` says the split does not add up
-            five = written
-    else:
+        if five_m + one_h == written:
+            five, hour = five_m, one_h
+        elif five_m or one_h:
+            return None  # `_record` says the split does not add up
+    elif split is not None:
         return None
     tier = usage.get("service_tier")
     if tier is None or tier == STANDARD:
@@ -165,11 +164,7 @@ def _quick(
     key: str | None = None
     if type(message_id) is str and message_id:
         request_id = entry.get("requestId")
-        key = (
-            f"{message_id}:{request_id}"
-            if type(request_id) is str and request_id
-            else message_id
-        )
+        key = f"{message_id}:{request_id}" if type(request_id) is str and request_id else message_id
     prompt = fresh + written + cached
     return UsageRecord(
         ts,
@@ -189,7 +184,11 @@ def _quick(
         None,
         where,
         key,
-        (0 if entry.get("isSidechain") is True else 1, prompt + output, 1 if "speed" in usage else 0),
+        (
+            0 if entry.get("isSidechain") is True else 1,
+            prompt + output,
+            1 if "speed" in usage else 0,
+        ),
     )
 
 
