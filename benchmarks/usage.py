@@ -531,10 +531,6 @@ def main() -> int:
             argv = [*aicost, "usage", "price", str(projects), "--from", "claude-code", "-f", "json",
                     "--engine", engine]  # fmt: skip
             cases.append(Case(f"claude: aicost {engine}", argv, env, args.records, aicost_total))
-            if engine == "python":  # the same without reading ahead in worker processes
-                alone = dict(env, AICOST_WORKERS="0")
-                cases.append(Case("claude: aicost python, 1 proc", argv, alone, args.records,
-                                  aicost_total))  # fmt: skip
         cc = ccusage_command()
         if cc:
             cc_env = dict(env, HOME=str(projects.parent.parent))

@@ -1,25 +1,19 @@
 """The fast paths of reading usage give what the careful ones give.
 
-- the Claude Code reader's quick path builds the record the careful path builds, and leaves
-  everything unusual to it;
-- reading files ahead in worker processes yields the same stream, item for item, as reading them
-  in turn, and an unreadable file is still one error naming it;
-- a record survives pickling (how it leaves a worker) unchanged.
+The Claude Code reader's quick path builds the record the careful path builds and leaves
+everything unusual to it; a tree read through it prices to the sum worked out by hand.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import pickle
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from aicost.model.errors import AicostError
-from aicost.usage import sources
 from aicost.usage.readers import claude_code
 from aicost.usage.record import Malformed, UsageRecord
 from conftest import Run
@@ -127,16 +121,6 @@ def test_claude_code_quick_path_counts_by_hand() -> None:
     )
 
 
-def test_a_record_pickles_as_itself() -> None:
-    record = claude_code._quick(USUAL[5], "f:1", DIMS)
-    back = pickle.loads(pickle.dumps(record))
-    assert type(back) is UsageRecord
-    assert repr(back) == repr(record)
-
-
-# -- reading ahead ---------------------------------------------------------------------------------
-
-
 def line(entry: dict[str, Any]) -> str:
     return json.dumps(entry, separators=(",", ":"))
 
@@ -160,64 +144,14 @@ def write_tree(root: Path, files: int = 5) -> Path:
     return projects
 
 
-def stream(projects: Path) -> list[str]:
-    with sources.open_sources([str(projects)], "claude-code") as found:
-        return [repr(item) for item in found.records()]
-
-
-@pytest.fixture
-def ahead_always(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Read ahead whatever the files' size (the threshold is for speed, not for meaning)."""
-    monkeypatch.setattr(sources, "PARALLEL_MIN_BYTES", 0)
-
-
-@pytest.mark.skipif(not sources.sys.platform.startswith("linux"), reason="read-ahead is Linux only")
-def test_reading_ahead_yields_the_stream_read_in_turn(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead_always: None
-) -> None:
+def test_a_tree_read_on_the_quick_path_prices_to_the_sum_by_hand(tmp_path: Path, run: Run) -> None:
     projects = write_tree(tmp_path)
-    monkeypatch.setenv("AICOST_WORKERS", "0")
-    with sources.open_sources([str(projects)], "claude-code") as found:
-        assert sources._ahead(found.files) is None
-    in_turn = stream(projects)
-    monkeypatch.setenv("AICOST_WORKERS", "2")
-    with sources.open_sources([str(projects)], "claude-code") as found:
-        ahead = sources._ahead(found.files)
-        assert ahead is not None  # this run does use workers
-        ahead.stop()
-    assert stream(projects) == in_turn
-    assert len(in_turn) == 5 * 5  # 4 replies (one a duplicate) and 1 malformed line per file
-    assert sum(item.startswith("Malformed(") for item in in_turn) == 5
-
-
-@pytest.mark.skipif(not sources.sys.platform.startswith("linux"), reason="read-ahead is Linux only")
-def test_a_file_gone_before_a_worker_reads_it_is_one_error_naming_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead_always: None
-) -> None:
-    projects = write_tree(tmp_path)
-    monkeypatch.setenv("AICOST_WORKERS", "2")
-    with sources.open_sources([str(projects)], "claude-code") as found:
-        gone = found.files[3].path
-        gone.unlink()
-        with pytest.raises(AicostError, match=f"{gone}: cannot read"):
-            list(found.records())
-
-
-@pytest.mark.skipif(not sources.sys.platform.startswith("linux"), reason="read-ahead is Linux only")
-def test_usage_price_reads_ahead_to_the_same_answer(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Run, ahead_always: None
-) -> None:
-    projects = write_tree(tmp_path)
-    answers = []
-    for workers in ("0", "2"):
-        monkeypatch.setenv("AICOST_WORKERS", workers)
-        code, out, err = run(["usage", "price", projects, "--from", "claude-code", "-f", "json"])
-        assert code == 0, err
-        answers.append(out)
-    assert answers[0] == answers[1]
-    total = json.loads(answers[0])["totals"]["total"]
+    code, out, err = run(["usage", "price", projects, "--from", "claude-code", "-f", "json"])
+    assert code == 0, err
+    totals = json.loads(out)["totals"]
     # 5 files x 3 replies x (1,000 in at $3/M + 1,000 out at $15/M): the duplicates count once
-    assert Decimal(total) == 15 * (Decimal(1000) * 3 + Decimal(1000) * 15) / 1_000_000
+    assert Decimal(totals["total"]) == 15 * (Decimal(1000) * 3 + Decimal(1000) * 15) / 1_000_000
+    assert totals["records"] == 15
 
 
 def test_malformed_items_are_kept_as_they_are(tmp_path: Path) -> None:

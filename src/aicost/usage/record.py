@@ -13,10 +13,8 @@ For a bucket the counts are the bucket's sums.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from decimal import Decimal
-from operator import attrgetter
-from typing import Any
 
 STANDARD = "standard"  # the list price; other service tiers are "batch", "flex", "priority"
 
@@ -48,14 +46,6 @@ class UsageRecord:
     @property
     def fresh_input(self) -> int:
         return self.input_tokens - self.cache_read - self.cache_write_5m - self.cache_write_1h
-
-    def __reduce__(self) -> tuple[type[UsageRecord], tuple[Any, ...]]:
-        # pickled as its fields in order (records cross from reading workers): about half the
-        # cost of the default, which rebuilds a dict of slots for every record
-        return UsageRecord, _FIELDS(self)
-
-
-_FIELDS = attrgetter(*(f.name for f in fields(UsageRecord)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,13 +11,10 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
-import os
 import shutil
-import signal
 import sys
 import tempfile
-from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -46,129 +43,20 @@ class Sources:
     skipped: tuple[str, ...] = ()  # files in a directory that no reader recognised
 
     def records(self) -> Iterator[UsageRecord | Malformed]:
-        """A fresh stream of every file's records, in order (call again for a second pass).
-
-        Files of a reader that allows it (`PARALLEL = True`) may be read ahead in worker processes
-        (see `_ahead`); the stream is the same item for item either way.
-        """
-        ahead = _ahead(self.files)
-        try:
-            for index, source in enumerate(self.files):
-                try:
-                    items: Iterable[UsageRecord | Malformed] | None = None
-                    if ahead is not None:
-                        items = ahead.take(index)
-                    if items is None:
-                        items = source.reader.read(source.path, **source.options)
-                    for item in items:
-                        if source.shown != str(source.path) and isinstance(item, Malformed):
-                            item = Malformed(
-                                item.where.replace(str(source.path), source.shown, 1), item.reason
-                            )
-                        yield item
-                except OSError as exc:
-                    raise AicostError(
-                        f"{source.shown}: cannot read: {exc.strerror or exc}",
-                        hint="check the path and its permissions",
-                    ) from None
-        finally:
-            if ahead is not None:
-                ahead.stop()
-
-
-# -- reading ahead in worker processes -----------------------------------------------------------
-#
-# Parsing JSON lines is most of the cost of a Claude Code tree, and a tree is many files: worker
-# processes read whole files ahead while this process prices what they sent back, in file order.
-# Only readers that say `PARALLEL = True` (no state between files, nothing but OSError raised)
-# take part, only where `fork` is the start method's natural choice (Linux), and only for files
-# up to PARALLEL_FILE_BYTES (a worker sends a file's records at once; at most AHEAD_PER_WORKER
-# files per worker are in flight, which bounds the memory). Larger files are read here, in turn.
-# AICOST_WORKERS=N sets the number of workers; 0 or 1 turns reading ahead off.
-
-PARALLEL_FILE_BYTES = 16 * 1024 * 1024
-PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # below this, starting workers costs more than it saves
-AHEAD_PER_WORKER = 2
-WORKERS_ENV = "AICOST_WORKERS"
-
-
-def _workers() -> int:
-    written = os.environ.get(WORKERS_ENV, "").strip()
-    if written:
-        return int(written) if written.isdigit() else 0
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    return min(cpus, 4)
-
-
-def _read_whole(module: str, path: Path, options: dict[str, Any]) -> list[UsageRecord | Malformed]:
-    return list(importlib.import_module(module).read(path, **options))
-
-
-def _quiet() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-class _Ahead:
-    """Files read in worker processes, handed back in file order."""
-
-    def __init__(self, files: tuple[SourceFile, ...], eligible: list[int], workers: int) -> None:
-        import multiprocessing
-
-        self.files = files
-        self.queue = deque(eligible)
-        self.window = workers * AHEAD_PER_WORKER
-        self.pending: dict[int, Any] = {}
-        self.pool = multiprocessing.get_context("fork").Pool(workers, initializer=_quiet)
-        self.fill()
-
-    def fill(self) -> None:
-        while self.queue and len(self.pending) < self.window:
-            index = self.queue.popleft()
-            source = self.files[index]
-            self.pending[index] = self.pool.apply_async(
-                _read_whole, (source.reader.__name__, source.path, source.options)
-            )
-
-    def take(self, index: int) -> list[UsageRecord | Malformed] | None:
-        """File `index`'s items, or None when it is not read ahead (read it in this process)."""
-        waiting = self.pending.pop(index, None)
-        if waiting is None:
-            return None
-        self.fill()  # keep the workers busy while this file is priced
-        items: list[UsageRecord | Malformed] = waiting.get()
-        self.fill()
-        return items
-
-    def stop(self) -> None:
-        self.pool.terminate()
-        self.pool.join()
-
-
-def _ahead(files: tuple[SourceFile, ...]) -> _Ahead | None:
-    if not sys.platform.startswith("linux") or len(files) < 2:
-        return None
-    workers = _workers()
-    if workers < 2:
-        return None
-    eligible: list[int] = []
-    total = 0
-    for index, source in enumerate(files):
-        if not getattr(source.reader, "PARALLEL", False):
-            continue
-        try:
-            size = source.path.stat().st_size
-        except OSError:
-            continue  # read here, in turn, where the error is reported
-        if size <= PARALLEL_FILE_BYTES:
-            eligible.append(index)
-            total += size
-    if len(eligible) < 2 or total < PARALLEL_MIN_BYTES:
-        return None
-    return _Ahead(files, eligible, min(workers, len(eligible)))
+        """A fresh stream of every file's records, in order (call again for a second pass)."""
+        for source in self.files:
+            try:
+                for item in source.reader.read(source.path, **source.options):
+                    if source.shown != str(source.path) and isinstance(item, Malformed):
+                        item = Malformed(
+                            item.where.replace(str(source.path), source.shown, 1), item.reason
+                        )
+                    yield item
+            except OSError as exc:
+                raise AicostError(
+                    f"{source.shown}: cannot read: {exc.strerror or exc}",
+                    hint="check the path and its permissions",
+                ) from None
 
 
 def reader_module(name: str) -> ModuleType | None:

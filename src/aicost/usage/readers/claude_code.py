@@ -27,7 +27,6 @@ from aicost.usage.readers._jsonl import bad_json, count, head_objects, moment, s
 from aicost.usage.record import STANDARD, Malformed, UsageRecord
 
 NAME = "claude-code"
-PARALLEL = True  # files are independent; `sources` may read them in worker processes
 DESCRIBES = "Claude Code session JSONL"
 COUNTING = (
     "input_tokens excludes cache: whole prompt = input_tokens + cache_creation_input_tokens + "
