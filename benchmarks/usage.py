@@ -639,7 +639,7 @@ def main() -> int:
         if ok_a and ok_c:
             ours, theirs = aicost_total(ok_a[-1].stdout), ccusage_total(ok_c[-1].stdout)
             gap = Decimal(ours) - Decimal(theirs)
-            print(f"totals: aicost {ours} vs ccusage {theirs} (aicost - ccusage = {gap:.2E} USD)")
+            print(f"totals: aicost {ours} vs ccusage {theirs} (aicost - ccusage = {gap:f} USD)")
             print("  both price 1-hour cache writes at 2x input (ccusage's constant, the sheet's "
                   "cache_write_1h), no prompt reaches 200k tokens (ccusage's per-bucket long-context "
                   "split never applies) and every model is live at its dates: the totals agree but "
