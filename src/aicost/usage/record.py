@@ -19,7 +19,10 @@ from decimal import Decimal
 STANDARD = "standard"  # the list price; other service tiers are "batch", "flex", "priority"
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__, about five
+# times the cost of a plain one, and records are built by the hundred thousand. Nothing changes a
+# record once a reader has yielded it, and nothing hashes one (the engine keys on `dedup_key`).
+@dataclass(slots=True)
 class UsageRecord:
     ts: dt.datetime  # naive UTC: the request's moment, or a bucket's start
     model: str  # as logged ("claude-sonnet-4-5-20250929", "openai/gpt-4o", ...)

@@ -16,11 +16,13 @@ one with the most tokens, then the one that logs a `speed`.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from aicost.model.limits import TOKENS
 from aicost.usage.readers._jsonl import bad_json, count, head_objects, moment, shown
 from aicost.usage.record import STANDARD, Malformed, UsageRecord
 
@@ -34,6 +36,9 @@ COUNTING = (
 )
 
 _SYNTHETIC = "<synthetic>"
+_SCAN = json.JSONDecoder().raw_decode  # on str: no encoding detection per line
+_FROMISO = dt.datetime.fromisoformat
+_MAX = int(TOKENS.high)
 _ENTRY_TYPES = {"user", "assistant", "system", "summary"}
 # An unfinished first line (a long message) can still show that it is a Claude Code entry.
 _UNFINISHED = re.compile(rb'"(?:parentUuid|sessionId)"\s*:.*"(?:sessionId|uuid)"\s*:', re.DOTALL)
@@ -63,7 +68,7 @@ def read(path: Path) -> Iterator[UsageRecord | Malformed]:
     name = str(path)
     project = project_of(path)
     dims: dict[object, tuple[tuple[str, str], ...]] = {}  # one tuple per session, shared
-    scan = json.JSONDecoder().raw_decode  # on str: no encoding detection per line
+    scan = _SCAN
     with path.open("rb") as lines:
         for number, line in enumerate(lines, 1):
             # byte tests before any parsing: most lines are user turns and tool results
@@ -71,9 +76,11 @@ def read(path: Path) -> Iterator[UsageRecord | Malformed]:
                 continue
             try:
                 text = line.decode()
-                start = len(text) - len(text.lstrip())
-                entry, end = scan(text, start)
-                if text[end:].strip():
+                if text[:1] == "{":
+                    entry, end = scan(text)
+                else:
+                    entry, end = scan(text, len(text) - len(text.lstrip()))
+                if end != len(text) and text[end:].strip():
                     raise ValueError("extra data")
             except (ValueError, RecursionError) as error:
                 yield Malformed(f"{name}:{number}", bad_json(error))
@@ -81,18 +88,107 @@ def read(path: Path) -> Iterator[UsageRecord | Malformed]:
             if type(entry) is not dict or entry.get("type") != "assistant":
                 continue
             session = entry.get("sessionId")
-            if not isinstance(session, str) or not session:
+            if type(session) is not str or not session:
                 session = path.stem
             shared = dims.get(session)
             if shared is None:
                 shared = dims[session] = (("project", project), ("session", session))
+            where = f"{name}:{number}"
             try:
-                record = _record(entry, f"{name}:{number}", shared)
+                record = _quick(entry, where, shared) or _record(entry, where, shared)
             except ValueError as error:
-                yield Malformed(f"{name}:{number}", str(error))
+                yield Malformed(where, str(error))
                 continue
             if record is not None:
                 yield record
+
+
+def _quick(
+    entry: dict[str, object], where: str, dims: tuple[tuple[str, str], ...]
+) -> UsageRecord | None:
+    """The usual reply, read with the fewest steps; None when anything is unusual.
+
+    Every test here is one `_record` makes; what this does not handle (a missing count, a split
+    that does not add up, a timestamp with an offset, a synthetic reply) `_record` reads, or
+    names what is wrong.
+    """
+    message = entry.get("message")
+    if type(message) is not dict:
+        return None
+    usage = message.get("usage")
+    model = message.get("model")
+    if type(usage) is not dict or type(model) is not str or not model or model == _SYNTHETIC:
+        return None
+    stamp = entry.get("timestamp")
+    if type(stamp) is not str or stamp[-1:] != "Z" or not "1970" <= stamp[:4] <= "2999":
+        return None
+    fresh = usage.get("input_tokens")
+    written = usage.get("cache_creation_input_tokens")
+    cached = usage.get("cache_read_input_tokens")
+    output = usage.get("output_tokens")
+    if (
+        type(fresh) is not int
+        or type(written) is not int
+        or type(cached) is not int
+        or type(output) is not int
+        or not (0 <= fresh <= _MAX and 0 <= written <= _MAX)
+        or not (0 <= cached <= _MAX and 0 <= output <= _MAX)
+    ):
+        return None
+    split = usage.get("cache_creation")
+    five, hour = written, 0
+    if type(split) is dict:
+        five_m = split.get("ephemeral_5m_input_tokens")
+        one_h = split.get("ephemeral_1h_input_tokens")
+        if type(five_m) is not int or type(one_h) is not int or five_m < 0 or one_h < 0:
+            return None
+        if five_m + one_h == written:
+            five, hour = five_m, one_h
+        elif five_m or one_h:
+            return None  # `_record` says the split does not add up
+    elif split is not None:
+        return None
+    tier = usage.get("service_tier")
+    if tier is None or tier == STANDARD:
+        tier = STANDARD
+    elif type(tier) is not str or not tier:
+        return None
+    try:
+        ts = _FROMISO(stamp[:-1])
+    except ValueError:
+        return None
+    if ts.tzinfo is not None:
+        return None
+    message_id = message.get("id")
+    key: str | None = None
+    if type(message_id) is str and message_id:
+        request_id = entry.get("requestId")
+        key = f"{message_id}:{request_id}" if type(request_id) is str and request_id else message_id
+    prompt = fresh + written + cached
+    return UsageRecord(
+        ts,
+        model,
+        None,
+        1,
+        prompt,
+        cached,
+        five,
+        hour,
+        output,
+        0,
+        tier,
+        0,
+        dims,
+        None,
+        None,
+        where,
+        key,
+        (
+            0 if entry.get("isSidechain") is True else 1,
+            prompt + output,
+            1 if "speed" in usage else 0,
+        ),
+    )
 
 
 def _record(
