@@ -208,6 +208,7 @@ def price(
     source: RecordSource, catalog: Catalog, options: UsageOptions, master: str | None = None
 ) -> UsageResult:
     """Price the records of `source` on Spark; the same result as `engine_python.price`."""
+    _pyspark()  # asked for Spark: say so when it is missing, even where Python does the work
     if options.targets or options.per_record is not None:
         return engine_python.price(source, catalog, options)
     spark = session(master)
