@@ -91,8 +91,10 @@ def session(master: str | None = None) -> Any:
         if chosen.startswith("local"):
             # local mode needs no network: bind to the loopback, whatever the host name resolves to
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-            builder = builder.config("spark.ui.enabled", "false").config(
-                "spark.sql.shuffle.partitions", "8"
+            builder = (
+                builder.config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
+                .config("spark.sql.shuffle.partitions", "8")
             )
         builder = builder.master(chosen)
     try:
@@ -104,6 +106,8 @@ def session(master: str | None = None) -> Any:
             hint="check Java 17+ (JAVA_HOME) and --spark-master / SPARK_REMOTE",
         ) from None
     spark.conf.set("spark.sql.session.timeZone", "UTC")
+    if remote is None:
+        spark.sparkContext.setLogLevel("ERROR")  # stderr is for aicost's own notes
     return spark
 
 
