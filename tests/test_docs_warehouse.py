@@ -18,7 +18,12 @@ TEXT = DOC.read_text(encoding="utf-8")
 SH = [line for block in re.findall(r"```sh\n(.*?)```", TEXT, re.S) for line in block.splitlines()]
 COMMANDS = [line for line in SH if line.startswith("aicost ")]
 RUNNABLE = [c for c in COMMANDS if " usage price " not in f" {c} "]
-DIALECT = {"bigquery": "bigquery", "snowflake": "snowflake", "spark": "spark", "postgres": "postgres"}
+DIALECT = {
+    "bigquery": "bigquery",
+    "snowflake": "snowflake",
+    "spark": "spark",
+    "postgres": "postgres",
+}
 
 
 def test_the_guide_covers_each_warehouse_with_export_and_query() -> None:
@@ -51,7 +56,10 @@ def test_each_guide_command_runs_and_its_sql_parses(
     if "usage" in argv:
         (query,) = statements
         table = argv[argv.index("--table") + 1]
-        tables = {".".join(p for p in (t.catalog, t.db, t.name) if p) for t in query.find_all(sqlglot.exp.Table)}
+        tables = {
+            ".".join(p for p in (t.catalog, t.db, t.name) if p)
+            for t in query.find_all(sqlglot.exp.Table)
+        }
         assert table in {t.upper() for t in tables} | tables
         # the mapping's columns are what the query reads
         columns = {c.name for c in query.find_all(sqlglot.exp.Column)}

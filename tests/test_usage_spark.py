@@ -167,7 +167,9 @@ fields:
 dims:
   project: project
 """
-HEADER = "time,vendor,model_name,n,prompt,completion,cached,written,written_1h,thinking,tier,project"
+HEADER = (
+    "time,vendor,model_name,n,prompt,completion,cached,written,written_1h,thinking,tier,project"
+)
 
 
 def _csv(records: list[UsageRecord]) -> str:
@@ -239,7 +241,16 @@ def test_the_cli_prices_on_spark(run: object, spark: object, tmp_path: Path) -> 
         HEADER + "\n2026-05-01T10:00:00Z,lab,lab-chat,1,1000,500,0,0,0,0,standard,a\n"
     )
     argv = ["usage", "price", str(tmp_path / "u.csv"), "--map", str(tmp_path / "map.yaml")]
-    argv += ["--engine", "spark", "--spark-master", "local[2]", "--prices", str(SHEETS), "-f", "json"]
+    argv += [
+        "--engine",
+        "spark",
+        "--spark-master",
+        "local[2]",
+        "--prices",
+        str(SHEETS),
+        "-f",
+        "json",
+    ]
     code, out, err = run(argv)  # type: ignore[operator]
     assert code == 0, err
     import json

@@ -152,9 +152,7 @@ def register_price_table(spark: Any, catalog: Catalog) -> int:
             casts.append(f"CAST(`{c}` AS DECIMAL(38, {scale})) AS `{c}`")
         else:
             casts.append(f"`{c}`")
-    spark.sql(
-        f"SELECT {', '.join(casts)} FROM rates_text"
-    ).cache().createOrReplaceTempView("rates")
+    spark.sql(f"SELECT {', '.join(casts)} FROM rates_text").cache().createOrReplaceTempView("rates")
     _strings(spark, NAME_COLUMNS, [n.values() for n in table.names]).createOrReplaceTempView(
         "names"
     )
@@ -353,4 +351,3 @@ def _dedup(frame: Any, mapping: Any) -> Any:
     kept = frame.filter(named).withColumn("__aicost_n", F.row_number().over(order))
     kept = kept.filter(F.col("__aicost_n") == 1).drop("__aicost_n")
     return kept.unionByName(frame.filter(~named | ident.isNull()))
-
