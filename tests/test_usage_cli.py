@@ -232,7 +232,8 @@ def test_stdin(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--engine", "spark"], "--engine spark is not available in this build"),
+        (["--engine", "hive"], "unknown --engine 'hive'"),
+        (["--spark-master", "local[2]"], "--spark-master goes with --engine spark"),
         (["--as-of", "2026-01-01"], "--as-of does not apply"),
         (["--by", "dya"], "unknown --by key 'dya' (did you mean 'day'?)"),
         (["--from", "nope"], "unknown --from format 'nope'"),

@@ -95,6 +95,16 @@ EngineOpt = Annotated[
     str,
     typer.Option("--engine", help="auto, python, duckdb or spark.", metavar="ENGINE"),
 ]
+SparkMasterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-master",
+        help="--engine spark: local[N] (default local[2]), a cluster's master URL, or sc://HOST "
+        "for Spark Connect (also read from SPARK_REMOTE). With --map, Spark reads the CSV, "
+        "JSON Lines or Parquet paths itself (any path it reads: hdfs://, s3a://, ...).",
+        metavar="URL",
+    ),
+]
 StrictOpt = Annotated[
     bool, typer.Option("--strict", help="A malformed line is an error (exit 2), not skipped.")
 ]
@@ -170,16 +180,26 @@ def _run(
     catalog: Catalog,
     options: Any,
     per_request: tuple[Path, str] | None = None,
+    master: str | None = None,
 ) -> tuple[UsageResult, tuple[str, ...]]:
     from dataclasses import replace
 
     from aicost.usage.engines import engine_module
+
+    if engine == "spark" and mapping is not None and per_request is None:
+        spark = engine_module("spark")
+        fmt = spark.table_format(sources[0], fmt_from)
+        tables = spark.TableSource(tuple(sources), fmt)
+        return spark.price_paths(tables, mapping, catalog, options, master), ()
+    if master is not None and engine != "spark":
+        fail("--spark-master goes with --engine spark")
     from aicost.usage.sources import open_sources
 
     with open_sources(sources, fmt_from, mapping) as found:
         module = engine_module(engine, _size(found.files))
+        extra = {"master": master} if engine == "spark" else {}
         if per_request is None:
-            return module.price(found.records, catalog, options), found.skipped
+            return module.price(found.records, catalog, options, **extra), found.skipped
         from aicost.cli.usage_output import PerRequestWriter
 
         with PerRequestWriter(*per_request) as writer:
@@ -231,6 +251,7 @@ def price(
     since: SinceOpt = None,
     until: UntilOpt = None,
     engine: EngineOpt = "auto",
+    spark_master: SparkMasterOpt = None,
     per_request: Annotated[
         Path | None,
         typer.Option(
@@ -294,7 +315,9 @@ def price(
         options = UsageOptions(
             currency=code, by=keys, since=start, until=end, strict=strict, reconcile=reconcile
         )
-        result, skipped = _run(sources, fmt_from, mapping, engine, catalog, options, out)
+        result, skipped = _run(
+            sources, fmt_from, mapping, engine, catalog, options, out, spark_master
+        )
         _notes(result, skipped)
         emit(_report(result, catalog, None), fmt, no_color)
         if per_request is not None:
