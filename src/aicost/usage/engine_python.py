@@ -142,7 +142,7 @@ class _Model:
             step = _DAY
             widx = None
         hi = lo + step if lo < _LAST_STEP else lo
-        here = _Slot(pidx, widx, moment.date(), self.ref, {})
+        here = _Slot(pidx, widx, moment.date(), self.ref)
         self.lo, self.hi, self.here = max(lo, start), min(hi, end), here
         return here
 
@@ -192,10 +192,11 @@ _LAST_STEP = dt.datetime.max - _DAY  # no stretch reaches past the last represen
 
 class _Slot:
     """What records of one model share within one stretch: period and window indexes, date,
-    model ref, and the cells they went to there ((service tier, tier, how chosen, group) ->
-    sums), so the full cell key is built once per stretch and group."""
+    model ref, and per service tier name: (offered, its tiers when more than one, the cells
+    records went to there, by group or by (tier, how chosen, group)), so the full cell key is
+    built once per stretch and group."""
 
-    __slots__ = ("cells", "day", "pidx", "ref", "widx")
+    __slots__ = ("day", "kinds", "pidx", "ref", "widx")
 
     def __init__(
         self,
@@ -203,9 +204,9 @@ class _Slot:
         widx: int | None,
         day: dt.date,
         ref: str,
-        cells: dict[tuple[Any, ...], list[int]],
     ) -> None:
-        self.pidx, self.widx, self.day, self.ref, self.cells = pidx, widx, day, ref, cells
+        self.pidx, self.widx, self.day, self.ref = pidx, widx, day, ref
+        self.kinds: dict[str, tuple[bool, tuple[Rates, ...] | None, dict[Any, list[int]]]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,6 +394,8 @@ class _Run:
         self.options = options
         self.resolver = _Resolver(catalog)
         self.targets = [(t, self.resolver.wrap(t.model)) for t in options.targets]
+        self.default_by = options.by == DEFAULT_BY
+        self.reconcile = options.reconcile
         # (target number, model ref, period, tier, window, service tier, offered, by average,
         #  date, group) -> sums; target 0 is the records' own model
         self.cells: dict[tuple[Any, ...], list[int]] = {}
@@ -466,9 +469,12 @@ class _Run:
 
     def add(self, r: UsageRecord) -> None:
         """Count one record into every group it belongs to, resolving duplicates."""
-        resolved = self.resolver.resolve(r.provider, r.model)
+        names = self.resolver.cache.get(r.provider)
+        resolved = None if names is None else names.get(r.model)
+        if resolved is None:
+            resolved = self.resolver.resolve(r.provider, r.model)
         known = type(resolved) is _Model
-        if self.options.by != DEFAULT_BY:
+        if not self.default_by:
             group = self.group_of(r, resolved)
         elif known:
             group = resolved.group  # type: ignore[union-attr]
@@ -486,12 +492,13 @@ class _Run:
         else:
             cell = self.place_unknown(r, resolved, group)  # type: ignore[arg-type]
         cells = [cell]
-        for number, (target, wrapped) in enumerate(self.targets, start=1):
-            at = r.ts if target.when is None else target.when
-            cells.append(self.place(number, wrapped, r, at, group)[0])
+        if self.targets:
+            for number, (target, wrapped) in enumerate(self.targets, start=1):
+                at = r.ts if target.when is None else target.when
+                cells.append(self.place(number, wrapped, r, at, group)[0])
         reported = None
         # what the source reported is set beside our price only where there is one to compare
-        if self.options.reconcile and priced and r.reported_cost is not None:
+        if self.reconcile and priced and r.reported_cost is not None:
             rkey = (group, r.ts.date(), (r.reported_currency or "USD").upper())
             reported = self.reported.get(rkey)
             if reported is None:
@@ -520,6 +527,15 @@ class _Run:
                 r.reported_cost,
             )
 
+    def _cell(
+        self, here: _Slot, tidx: int, average: int, name: str, offered: bool, group: tuple[Any, ...]
+    ) -> list[int]:
+        key = (0, here.ref, here.pidx, tidx, here.widx, name, offered, average, here.day, group)
+        cell = self.cells.get(key)
+        if cell is None:
+            cell = self.cells[key] = [0] * _WIDTH
+        return cell
+
     def _own(self, wrapped: _Model, r: UsageRecord, group: tuple[Any, ...]) -> list[int] | None:
         """The cell a record goes to on its own model, at its own moment, through the model's
         cached stretch; None when no period is in force then (`place` says why)."""
@@ -533,30 +549,21 @@ class _Run:
                 return None
         assert here is not None
         name = r.service_tier
-        offered, tiers = wrapped.service(here.pidx, name)
-        tidx = 0
-        average = EXACT
-        if len(tiers) > 1:
-            tidx, average = _tier_of(tiers, r)
-        skey = (name, tidx, average, group)
-        cell = here.cells.get(skey)
-        if cell is None:
-            ckey = (
-                0,
-                here.ref,
-                here.pidx,
-                tidx,
-                here.widx,
-                name,
-                offered,
-                average,
-                here.day,
-                group,
-            )
-            cell = self.cells.get(ckey)
+        kind = here.kinds.get(name)
+        if kind is None:
+            offered, tiers = wrapped.service(here.pidx, name)
+            kind = here.kinds[name] = (offered, tiers if len(tiers) > 1 else None, {})
+        offered, tiered, cells = kind
+        if tiered is None:  # one tier: cells keyed by group alone
+            cell = cells.get(group)
             if cell is None:
-                cell = self.cells[ckey] = [0] * _WIDTH
-            here.cells[skey] = cell
+                cell = cells[group] = self._cell(here, 0, EXACT, name, offered, group)
+        else:
+            tidx, average = _tier_of(tiered, r)
+            skey = (tidx, average, group)
+            cell = cells.get(skey)
+            if cell is None:
+                cell = cells[skey] = self._cell(here, tidx, average, name, offered, group)
         return cell
 
     def remove(self, entry: tuple[Any, ...]) -> None:
