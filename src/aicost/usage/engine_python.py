@@ -110,13 +110,61 @@ class UsageOptions:
 class _Model:
     """A catalog model with the stretches of time each of its periods is in force."""
 
-    __slots__ = ("last", "model", "spans")
+    __slots__ = ("group", "here", "hi", "last", "lo", "model", "services", "spans")
 
     def __init__(self, model: ModelPrice) -> None:
         self.model = model
         index = {id(p): i for i, p in enumerate(model.periods)}
         self.spans = [(a, b, index[id(p)]) for a, b, p in periods_in_force(model)]
         self.last = self.spans[0] if self.spans else None
+        self.group = (model.provider, model.id)  # the default `--by` group
+        # [lo, hi): a stretch (within one minute, or one day when the period has no windows) in
+        # which a record's period, window and date are all `here`; None until the first record
+        self.lo: dt.datetime | None = None
+        self.hi: dt.datetime | None = None
+        self.here: _Slot | None = None
+        # (period index, service tier name) -> (offered, the tiers it prices with)
+        self.services: dict[tuple[int, str], tuple[bool, tuple[Rates, ...]]] = {}
+
+    def settle(self, moment: dt.datetime) -> _Slot | None:
+        """The slot `moment` falls in, cached with its stretch; None when no period is in force."""
+        pidx = self.period_index(moment)
+        if pidx is None:
+            return None
+        start, end, _ = self.last  # type: ignore[misc]  # period_index leaves the span found
+        period = self.model.periods[pidx]
+        if period.windows:
+            lo = moment.replace(second=0, microsecond=0)
+            step = _MINUTE
+            widx = window_index_at(period, moment)
+        else:
+            lo = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+            step = _DAY
+            widx = None
+        hi = lo + step if lo < _LAST_STEP else lo
+        here = _Slot(pidx, widx, moment.date(), self.ref)
+        self.lo, self.hi, self.here = max(lo, start), min(hi, end), here
+        return here
+
+    @property
+    def ref(self) -> str:
+        return self.model.ref
+
+    def service(self, pidx: int, name: str) -> tuple[bool, tuple[Rates, ...]]:
+        key = (pidx, name)
+        found = self.services.get(key)
+        if found is None:
+            period = self.model.periods[pidx]
+            offered, tiers = True, period.tiers
+            if name != STANDARD:
+                service = period.service_tier(name)
+                if service is None:
+                    offered = False
+                elif service.multiplier is None:
+                    assert service.tiers is not None
+                    tiers = service.tiers
+            found = self.services[key] = (offered, tiers)
+        return found
 
     def period_index(self, moment: dt.datetime) -> int | None:
         last = self.last
@@ -137,6 +185,30 @@ class _Model:
         return "no price then"
 
 
+_MINUTE = dt.timedelta(minutes=1)
+_DAY = dt.timedelta(days=1)
+_LAST_STEP = dt.datetime.max - _DAY  # no stretch reaches past the last representable moment
+
+
+class _Slot:
+    """What records of one model share within one stretch: period and window indexes, date,
+    model ref, and per service tier name: (offered, its tiers when more than one, the cells
+    records went to there, by group or by (tier, how chosen, group)), so the full cell key is
+    built once per stretch and group."""
+
+    __slots__ = ("day", "kinds", "pidx", "ref", "widx")
+
+    def __init__(
+        self,
+        pidx: int,
+        widx: int | None,
+        day: dt.date,
+        ref: str,
+    ) -> None:
+        self.pidx, self.widx, self.day, self.ref = pidx, widx, day, ref
+        self.kinds: dict[str, tuple[bool, tuple[Rates, ...] | None, dict[Any, list[int]]]] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class _NotFound:
     reason: str  # "unknown model" or "ambiguous model"
@@ -155,7 +227,7 @@ class _Resolver:
                 own.setdefault(name, []).append(model)
                 self.names.setdefault(name, []).append(model)
         self.wrapped: dict[str, _Model] = {}
-        self.cache: dict[tuple[str | None, str], _Model | _NotFound] = {}
+        self.cache: dict[str | None, dict[str, _Model | _NotFound]] = {}  # provider -> name ->
 
     def wrap(self, model: ModelPrice) -> _Model:
         found = self.wrapped.get(model.ref)
@@ -164,10 +236,12 @@ class _Resolver:
         return found
 
     def resolve(self, provider: str | None, name: str) -> _Model | _NotFound:
-        key = (provider, name)
-        found = self.cache.get(key)
+        names = self.cache.get(provider)
+        if names is None:
+            names = self.cache[provider] = {}
+        found = names.get(name)
         if found is None:
-            found = self.cache[key] = self._resolve(provider, name)
+            found = names[name] = self._resolve(provider, name)
         return found
 
     def _resolve(self, provider: str | None, name: str) -> _Model | _NotFound:
@@ -320,6 +394,8 @@ class _Run:
         self.options = options
         self.resolver = _Resolver(catalog)
         self.targets = [(t, self.resolver.wrap(t.model)) for t in options.targets]
+        self.default_by = options.by == DEFAULT_BY
+        self.reconcile = options.reconcile
         # (target number, model ref, period, tier, window, service tier, offered, by average,
         #  date, group) -> sums; target 0 is the records' own model
         self.cells: dict[tuple[Any, ...], list[int]] = {}
@@ -393,49 +469,102 @@ class _Run:
 
     def add(self, r: UsageRecord) -> None:
         """Count one record into every group it belongs to, resolving duplicates."""
-        resolved = self.resolver.resolve(r.provider, r.model)
-        group = (
-            self.group_of(r, resolved)
-            if self.options.by != DEFAULT_BY
-            else (
-                (resolved.model.provider, resolved.model.id)
-                if isinstance(resolved, _Model)
-                else (r.provider or "", r.model)
-            )
-        )
-        vector = _vector(r)
-        cells: list[list[int]] = []
-        priced = False
-        if isinstance(resolved, _Model):
-            cell, why = self.place(0, resolved, r, r.ts, group)
-            cells.append(cell)
-            priced = why is None
+        names = self.resolver.cache.get(r.provider)
+        resolved = None if names is None else names.get(r.model)
+        if resolved is None:
+            resolved = self.resolver.resolve(r.provider, r.model)
+        known = type(resolved) is _Model
+        if not self.default_by:
+            group = self.group_of(r, resolved)
+        elif known:
+            group = resolved.group  # type: ignore[union-attr]
         else:
-            cells.append(self.place_unknown(r, resolved, group))
-        for number, (target, wrapped) in enumerate(self.targets, start=1):
-            at = r.ts if target.when is None else target.when
-            cells.append(self.place(number, wrapped, r, at, group)[0])
+            group = (r.provider or "", r.model)
+        cell: list[int] | None = None
+        priced = False
+        if known:
+            cell = self._own(resolved, r, group)  # type: ignore[arg-type]
+            if cell is None:
+                cell, why = self.place(0, resolved, r, r.ts, group)  # type: ignore[arg-type]
+                priced = why is None
+            else:
+                priced = True
+        else:
+            cell = self.place_unknown(r, resolved, group)  # type: ignore[arg-type]
+        cells = [cell]
+        if self.targets:
+            for number, (target, wrapped) in enumerate(self.targets, start=1):
+                at = r.ts if target.when is None else target.when
+                cells.append(self.place(number, wrapped, r, at, group)[0])
         reported = None
         # what the source reported is set beside our price only where there is one to compare
-        if self.options.reconcile and priced and r.reported_cost is not None:
+        if self.reconcile and priced and r.reported_cost is not None:
             rkey = (group, r.ts.date(), (r.reported_currency or "USD").upper())
             reported = self.reported.get(rkey)
             if reported is None:
                 reported = self.reported[rkey] = [Decimal(0), 0]
             reported[0] += r.reported_cost
             reported[1] += 1
-        for cell in cells:
-            for i in range(_WIDTH):
-                cell[i] += vector[i]
+        requests, prompt, cache_read = r.requests, r.input_tokens, r.cache_read
+        write_5m, write_1h = r.cache_write_5m, r.cache_write_1h
+        output, reasoning = r.output_tokens, r.reasoning_tokens
+        for each in cells:
+            each[0] += 1
+            each[1] += requests
+            each[2] += prompt
+            each[3] += cache_read
+            each[4] += write_5m
+            each[5] += write_1h
+            each[6] += output
+            each[7] += reasoning
         if r.dedup_key is not None:
             self.dedup[r.dedup_key] = (
                 r.dedup_rank,
                 self.ordinal,
                 cells,
-                vector,
+                _vector(r),
                 reported,
                 r.reported_cost,
             )
+
+    def _cell(
+        self, here: _Slot, tidx: int, average: int, name: str, offered: bool, group: tuple[Any, ...]
+    ) -> list[int]:
+        key = (0, here.ref, here.pidx, tidx, here.widx, name, offered, average, here.day, group)
+        cell = self.cells.get(key)
+        if cell is None:
+            cell = self.cells[key] = [0] * _WIDTH
+        return cell
+
+    def _own(self, wrapped: _Model, r: UsageRecord, group: tuple[Any, ...]) -> list[int] | None:
+        """The cell a record goes to on its own model, at its own moment, through the model's
+        cached stretch; None when no period is in force then (`place` says why)."""
+        ts = r.ts
+        lo = wrapped.lo
+        if lo is not None and lo <= ts < wrapped.hi:  # type: ignore[operator]
+            here = wrapped.here
+        else:
+            here = wrapped.settle(ts)
+            if here is None:
+                return None
+        assert here is not None
+        name = r.service_tier
+        kind = here.kinds.get(name)
+        if kind is None:
+            offered, tiers = wrapped.service(here.pidx, name)
+            kind = here.kinds[name] = (offered, tiers if len(tiers) > 1 else None, {})
+        offered, tiered, cells = kind
+        if tiered is None:  # one tier: cells keyed by group alone
+            cell = cells.get(group)
+            if cell is None:
+                cell = cells[group] = self._cell(here, 0, EXACT, name, offered, group)
+        else:
+            tidx, average = _tier_of(tiered, r)
+            skey = (tidx, average, group)
+            cell = cells.get(skey)
+            if cell is None:
+                cell = cells[skey] = self._cell(here, tidx, average, name, offered, group)
+        return cell
 
     def remove(self, entry: tuple[Any, ...]) -> None:
         _, _, cells, vector, reported, amount = entry
@@ -469,8 +598,18 @@ class _Run:
             if (since is not None and ts < since) or (until is not None and ts >= until):
                 self.outside += 1
                 continue
-            problem = _invalid(r)
-            if problem is not None:
+            # the checks of `_invalid` in one expression; it says why when one fails
+            cache_read, write_5m, write_1h = r.cache_read, r.cache_write_5m, r.cache_write_1h
+            if not (
+                r.requests >= 1
+                and cache_read >= 0
+                and write_5m >= 0
+                and write_1h >= 0
+                and cache_read + write_5m + write_1h <= r.input_tokens
+                and 0 <= r.reasoning_tokens <= r.output_tokens
+            ):
+                problem = _invalid(r)
+                assert problem is not None
                 self.bad(r.where or "a record", problem)
                 continue
             self.ordinal += 1
