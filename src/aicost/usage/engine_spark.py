@@ -54,6 +54,7 @@ _USAGE_COLUMNS = (
     "output_tokens",
     "reasoning_tokens",
     "service_tier",
+    "tier_prompt",  # as engine_duckdb's `_Load` writes it: -1 for no context_window hint
 )
 _COUNTS = (
     "requests",
@@ -197,6 +198,8 @@ def _load_records(spark: Any, run: _Load, path: Path, dims: list[str], removed: 
         "COALESCE(u.model, '') AS model",
         *(f"CAST(u.{c} AS BIGINT) AS {c}" for c in _COUNTS),
         "COALESCE(u.service_tier, '') AS service_tier",
+        "CASE WHEN CAST(u.tier_prompt AS BIGINT) < 0 THEN NULL "
+        "ELSE CAST(u.tier_prompt AS BIGINT) END AS tier_prompt",
         *(f"COALESCE(u.g_{k}, '') AS g_{k}" for k in dims),
     ]
     spark.sql(
@@ -222,7 +225,7 @@ def price(
             run.stream(source())
         _load_records(spark, run, usage_csv, dims, run.removed)
         scale = register_price_table(spark, catalog)
-        columns = UsageColumns(dims={k: f"g_{k}" for k in dims})
+        columns = UsageColumns(dims={k: f"g_{k}" for k in dims}, tier_prompt="tier_prompt")
         names, rows = _query(spark, columns, "usage", options.by, scale)
     return _result(run, options, names, rows, source)
 
