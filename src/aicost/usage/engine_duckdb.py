@@ -8,6 +8,9 @@ Python engine returns, through the same finishing code (exchange rates at each r
 Unknown names get their close-match suggestions from the Python resolver.
 
 `usage compare` and `--per-request` run on the Python engine (this engine hands them over).
+
+`price_paths`: CSV, JSON Lines or Parquet files named with `--map`, read by DuckDB itself (no
+Python per record); malformed rows are skipped and counted by the Python reader's rules.
 """
 
 from __future__ import annotations
