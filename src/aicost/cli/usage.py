@@ -191,6 +191,13 @@ def _run(
         fmt = spark.table_format(sources[0], fmt_from)
         tables = spark.TableSource(tuple(sources), fmt)
         return spark.price_paths(tables, mapping, catalog, options, master), ()
+    direct = per_request is None and not options.reconcile and not options.targets
+    if engine == "duckdb" and mapping is not None and direct and _tables(sources, fmt_from):
+        from aicost.usage.engine_spark import TableSource, table_format
+
+        duck = engine_module("duckdb")
+        tables = TableSource(tuple(sources), table_format(sources[0], fmt_from))
+        return duck.price_paths(tables, mapping, catalog, options), ()
     if master is not None and engine != "spark":
         fail("--spark-master goes with --engine spark")
     from aicost.usage.sources import open_sources
@@ -205,6 +212,14 @@ def _run(
         with PerRequestWriter(*per_request) as writer:
             result = module.price(found.records, catalog, replace(options, per_record=writer))
         return result, found.skipped
+
+
+def _tables(sources: list[str], fmt_from: str | None) -> bool:
+    """True when every source is one CSV, JSON Lines or Parquet file DuckDB can read itself."""
+    suffixes = (".csv", ".jsonl", ".ndjson", ".json", ".parquet")
+    if fmt_from is not None and fmt_from.lower() not in ("csv", "jsonl", "json", "parquet"):
+        return False
+    return all(Path(s).is_file() and s.lower().endswith(suffixes) for s in sources)
 
 
 def _size(files: Any) -> int:

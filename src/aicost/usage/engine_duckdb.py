@@ -8,6 +8,9 @@ Python engine returns, through the same finishing code (exchange rates at each r
 Unknown names get their close-match suggestions from the Python resolver.
 
 `usage compare` and `--per-request` run on the Python engine (this engine hands them over).
+
+`price_paths`: CSV, JSON Lines or Parquet files named with `--map`, read by DuckDB itself (no
+Python per record); malformed rows are skipped and counted by the Python reader's rules.
 """
 
 from __future__ import annotations
@@ -276,3 +279,180 @@ def _result(
         for i, value in enumerate(sums):
             cell[i] += value
     return assemble(run, finish, costs, source)
+
+
+# -- files DuckDB reads itself ---------------------------------------------------------------------
+
+_TIER_DEFAULTS = ("", "default", "auto", "standard")
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _reader(paths: Sequence[str], fmt: str, delimiter: str) -> str:
+    """The table function that reads `paths`: CSV cells all as text (the casts are ours)."""
+    files = "[" + ", ".join(_lit(p) for p in paths) + "]"
+    if fmt == "parquet":
+        return f"read_parquet({files})"
+    if fmt == "jsonl":
+        return f"read_json({files}, format = 'newline_delimited')"
+    return (
+        f"read_csv({files}, header = true, delim = {_lit(delimiter)}, quote = '\"', "
+        "escape = '\"', all_varchar = true, allow_quoted_nulls = false)"
+    )
+
+
+def _clean_sql(mapping: Any, fmt: str, reader: str, dims: list[str]) -> str:
+    """One row per source row in the canonical columns, with `ok` false where the Python reader
+    would skip the row as malformed (a count that is not a whole number 0 or more, a time it
+    cannot read, no model, cache parts above the input)."""
+
+    def raw(field: str) -> str | None:
+        source = mapping.fields.get(field)
+        if source is None:
+            return None
+        path = source.path if fmt == "jsonl" else (source.written,)
+        return "TRIM(CAST(" + ".".join(_q(p) for p in path) + " AS VARCHAR))"
+
+    def dim(source: Any) -> str:
+        path = source.path if fmt == "jsonl" else (source.written,)
+        return "COALESCE(CAST(" + ".".join(_q(p) for p in path) + " AS VARCHAR), '')"
+
+    lines: list[str] = []
+    checks: list[str] = []
+    for name in ("requests", "input", "output", "cache_read", "cache_write", "cache_write_1h",
+                 "reasoning"):  # fmt: skip
+        value = raw(name)
+        if value is None:
+            lines.append(f"{1 if name == 'requests' else 0}::BIGINT AS c_{name}")
+            continue
+        lines.append(
+            f"CASE WHEN {value} IS NULL OR {value} = '' THEN 0 "
+            f"WHEN regexp_full_match({value}, '[0-9]+') THEN TRY_CAST({value} AS BIGINT) END "
+            f"AS c_{name}"
+        )
+        checks.append(f"c_{name} IS NOT NULL")
+    ts = raw("ts")
+    if mapping.timestamp_format == "iso":
+        lines.append(f"CAST(TRY_CAST({ts} AS TIMESTAMPTZ) AS TIMESTAMP) AS ts")
+    else:
+        scale = 1_000_000 if mapping.timestamp_format == "unix" else 1_000
+        lines.append(
+            f"make_timestamp(CAST(TRY_CAST({ts} AS DECIMAL(38, 6)) * {scale} AS BIGINT)) AS ts"
+        )
+    checks.append("ts IS NOT NULL")
+    model = _lit(mapping.model) if mapping.model else f"NULLIF(CAST({raw('model')} AS VARCHAR), '')"
+    lines.append(f"{model} AS model")
+    checks.append("model IS NOT NULL")
+    provider = (
+        _lit(mapping.provider)
+        if mapping.provider
+        else "CAST(NULL AS VARCHAR)"
+        if raw("provider") is None
+        else f"NULLIF({raw('provider')}, '')"
+    )
+    lines.append(f"{provider} AS provider")
+    tier = raw("service_tier")
+    lines.append(f"LOWER(COALESCE({tier or 'NULL'}, '')) AS c_tier")
+    ident = raw("id")
+    lines.append(f"NULLIF({ident}, '') AS c_id" if ident else "CAST(NULL AS VARCHAR) AS c_id")
+    wanted = dict(mapping.dims)
+    for k in dims:
+        lines.append(f"{dim(wanted[k]) if k in wanted else chr(39) * 2} AS g_{k}")
+    inner = f"SELECT {', '.join(lines)} FROM {reader}"
+    total = "c_input"
+    output = "c_output"
+    if mapping.preset == "anthropic":
+        total = "c_input + c_cache_read + c_cache_write + c_cache_write_1h"
+    if mapping.preset == "gemini":
+        output = "c_output + c_reasoning"
+    ok = " AND ".join(checks)
+    ok = f"({ok}) AND c_cache_read + c_cache_write + c_cache_write_1h <= {total}"
+    tiers = ", ".join(_lit(t) for t in _TIER_DEFAULTS)
+    return (
+        "SELECT ts, provider, model, c_requests AS requests, "
+        f"{total} AS input_tokens, c_cache_read AS cache_read, c_cache_write AS cache_write_5m, "
+        f"c_cache_write_1h AS cache_write_1h, {output} AS output_tokens, "
+        f"LEAST(c_reasoning, {output}) AS reasoning_tokens, "
+        f"CASE WHEN c_tier IN ({tiers}) THEN 'standard' ELSE c_tier END AS service_tier, "
+        f"c_id AS id, {total} + {output} AS rank_tokens, "
+        + "".join(f"g_{k}, " for k in dims)
+        + f"COALESCE({ok}, false) AS ok FROM ({inner})"
+    )
+
+
+@in_money_context
+def price_paths(
+    source: Any, mapping_path: Path, catalog: Catalog, options: UsageOptions
+) -> UsageResult:
+    """Price CSV, JSON Lines or Parquet files DuckDB reads itself, with the `--map` mapping's
+    columns: the records never pass through Python. Malformed rows are counted and skipped as the
+    Python reader does (without its line-by-line examples); the date filter and `id`
+    de-duplication (the row with the most tokens is kept) run in DuckDB."""
+    from aicost.usage.mapping import load_mapping
+
+    if options.targets or options.per_record is not None or options.reconcile:
+        raise AicostError(
+            "--engine duckdb prices files it reads itself for `usage price` only",
+            hint="leave out --per-request and --reconcile, or use --engine python",
+        )
+    mapping = load_mapping(mapping_path)
+    con = _connect()
+    dims = [k for k in options.by if k in DIM_KEYS]
+    reader = _reader(source.paths, source.fmt, mapping.delimiter)
+    try:
+        con.execute(f"CREATE VIEW clean AS {_clean_sql(mapping, source.fmt, reader, dims)}")
+        inside = ["ok"]
+        if options.since is not None:
+            inside.append(f"ts >= TIMESTAMP {_lit(options.since.isoformat(sep=' '))}")
+        if options.until is not None:
+            inside.append(f"ts < TIMESTAMP {_lit(options.until.isoformat(sep=' '))}")
+        where = " AND ".join(inside)
+        # a row read but asking for fewer than one request is malformed once inside the dates
+        con.execute(f"CREATE VIEW kept AS SELECT * FROM clean WHERE {where} AND requests >= 1")
+        table = "kept"
+        if "id" in mapping.fields:
+            con.execute(
+                "CREATE VIEW usage AS SELECT * EXCLUDE (n) FROM (SELECT *, ROW_NUMBER() OVER "
+                "(PARTITION BY id ORDER BY rank_tokens DESC) AS n FROM kept WHERE id IS NOT NULL) "
+                "WHERE n = 1 UNION ALL BY NAME SELECT * FROM kept WHERE id IS NULL"
+            )
+            table = "usage"
+        with tempfile.TemporaryDirectory(prefix="aicost-duckdb-") as tmp:
+            scale = _load_price_table(con, catalog, Path(tmp))
+        columns = UsageColumns(dims={k: f"g_{k}" for k in dims})
+        plan = QueryPlan(by=tuple(options.by), detail=True, retirements="retirements")
+        cursor = con.execute(pricing_sql(columns, table, plan, rate_scale=scale))
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+        counts = con.execute(
+            "SELECT COUNT(*) FILTER (WHERE ok), "
+            f"COUNT(*) FILTER (WHERE NOT ok OR ({where} AND requests < 1)), "
+            f"COUNT(*) FILTER (WHERE ok AND NOT ({where})), COUNT(*) FILTER (WHERE NOT ok) "
+            "FROM clean"
+        ).fetchone()
+    except AicostError:
+        raise
+    except Exception as exc:  # a file DuckDB cannot read, a column the mapping names but it lacks
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise AicostError(
+            f"DuckDB could not read {', '.join(source.paths)}: {first}",
+            hint="check the file and that --map names its columns",
+        ) from None
+    finally:
+        con.close()
+    run = _Run(catalog, options)
+    run.read, run.malformed, run.outside, unread = counts
+    if options.strict and run.malformed:
+        raise AicostError(
+            f"{run.malformed:,} malformed row(s) in {', '.join(source.paths)}",
+            hint="without --strict, malformed rows are skipped and counted",
+        )
+    priced = sum(int(dict(zip(names, r, strict=True))["records"] or 0) for r in rows)
+    run.duplicates = run.read - run.outside - (run.malformed - unread) - priced
+    return _result(run, options, names, rows, lambda: iter(()))
