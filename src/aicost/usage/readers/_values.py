@@ -10,13 +10,13 @@ import csv
 import datetime as dt
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from aicost.model.errors import AicostError
-from aicost.usage.record import Malformed
+from aicost.usage.record import Malformed, UsageRecord
 
 MAX_FIELD_CHARS = 64 * 1024 * 1024  # a CSV field (LiteLLM keeps whole messages in one)
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024  # whole-document formats (API pages) are read at once
@@ -163,3 +163,64 @@ def json_line(raw: bytes) -> Any:
         raise BadValue(f"invalid JSON: {exc.msg} (character {exc.pos + 1})") from None
     except ValueError:  # not UTF-8
         raise BadValue("invalid JSON: not UTF-8 text") from None
+
+
+Record = Callable[[Any, dt.datetime, int, str], UsageRecord]
+
+
+def bucket_pages(
+    path: Path,
+    times: tuple[str, str],
+    moment: Callable[[Any, str], dt.datetime],
+    record: Record,
+    page_kind: str,
+) -> Iterator[UsageRecord | Malformed]:
+    """The records of a usage API's JSON: a page, or a list of pages, of `data` buckets, each with
+    a start and end (`times`, read by `moment`) and `results`, one record each (built by `record`
+    from the result, the bucket's start, its width in seconds and where it stands)."""
+    document = load_document(path)
+    if isinstance(document, Malformed):
+        yield document
+        return
+    pages = document if isinstance(document, list) else [document]
+    for p, page in enumerate(pages):
+        here = f"{path}#[{p}]." if isinstance(document, list) else f"{path}#"
+        buckets = page.get("data") if isinstance(page, dict) else None
+        if not isinstance(buckets, list):
+            yield Malformed(here.rstrip(".#"), f"not a {page_kind} (no `data` list)")
+            continue
+        for b, bucket in enumerate(buckets):
+            yield from _bucket(bucket, f"{here}data[{b}]", times, moment, record)
+
+
+def _bucket(
+    bucket: Any,
+    at: str,
+    times: tuple[str, str],
+    moment: Callable[[Any, str], dt.datetime],
+    record: Record,
+) -> Iterator[UsageRecord | Malformed]:
+    if not isinstance(bucket, dict):
+        yield Malformed(at, "a bucket is not an object")
+        return
+    first, last = times
+    try:
+        start = moment(bucket.get(first), first)
+        end = moment(bucket.get(last), last)
+    except BadValue as exc:
+        yield Malformed(at, str(exc))
+        return
+    width = int((end - start).total_seconds())
+    if width <= 0:
+        yield Malformed(at, f"{last} is not after {first}")
+        return
+    results = bucket.get("results")
+    if not isinstance(results, list):
+        yield Malformed(at, "no `results` list in the bucket")
+        return
+    for r, result in enumerate(results):
+        where = f"{at}.results[{r}]"
+        try:
+            yield record(result, start, width, where)
+        except BadValue as exc:
+            yield Malformed(where, str(exc))

@@ -12,8 +12,8 @@ from typing import Any
 
 from aicost.usage.readers._values import (
     BadValue,
+    bucket_pages,
     count,
-    load_document,
     sorted_dims,
     text,
     utc_unix,
@@ -43,45 +43,7 @@ def sniff(path: Path, head: bytes) -> bool:
 
 
 def read(path: Path) -> Iterator[UsageRecord | Malformed]:
-    document = load_document(path)
-    if isinstance(document, Malformed):
-        yield document
-        return
-    pages = document if isinstance(document, list) else [document]
-    for p, page in enumerate(pages):
-        here = f"{path}#[{p}]." if isinstance(document, list) else f"{path}#"
-        buckets = page.get("data") if isinstance(page, dict) else None
-        if not isinstance(buckets, list):
-            yield Malformed(here.rstrip(".#"), "not a usage page (no `data` list)")
-            continue
-        for b, bucket in enumerate(buckets):
-            yield from _bucket(bucket, f"{here}data[{b}]")
-
-
-def _bucket(bucket: Any, at: str) -> Iterator[UsageRecord | Malformed]:
-    if not isinstance(bucket, dict):
-        yield Malformed(at, "a bucket is not an object")
-        return
-    try:
-        start = utc_unix(bucket.get("start_time"), "start_time")
-        end = utc_unix(bucket.get("end_time"), "end_time")
-    except BadValue as exc:
-        yield Malformed(at, str(exc))
-        return
-    width = int((end - start).total_seconds())
-    if width <= 0:
-        yield Malformed(at, "end_time is not after start_time")
-        return
-    results = bucket.get("results")
-    if not isinstance(results, list):
-        yield Malformed(at, "no `results` list in the bucket")
-        return
-    for r, result in enumerate(results):
-        where = f"{at}.results[{r}]"
-        try:
-            yield _record(result, start, width, where)
-        except BadValue as exc:
-            yield Malformed(where, str(exc))
+    return bucket_pages(path, ("start_time", "end_time"), utc_unix, _record, "usage page")
 
 
 def _record(result: Any, start: Any, width: int, where: str) -> UsageRecord:
