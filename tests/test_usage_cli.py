@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from aicost.usage.readers import READERS
-from conftest import Run
+from conftest import DATA, Run
 
 HERE = Path(__file__).parent
 SHEETS = HERE / "data" / "usage" / "sheets"
@@ -261,3 +261,18 @@ def test_markdown(run: Run) -> None:
     code, out, _ = usage(run, "price", CHAT, "-f", "markdown")
     assert code == 0
     assert out.startswith("**Usage** · USD\n\n| Model | Records |")
+
+
+def test_csv_has_its_header_when_no_record_is_priced(run: Run, tmp_path: Path) -> None:
+    """Found by hand: a log of only unknown models gave an empty CSV, not a header."""
+    logs = DATA / "usage" / "claude-code"
+    priced = run(["usage", "price", logs, "-f", "csv"])[1].splitlines()
+    (tmp_path / "other.yaml").write_text(
+        "provider: other\ncurrency: USD\nsource: x\nchecked: 2026-11-01\n"
+        "models:\n  nothing-like-claude: {input: 1, output: 1}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(["usage", "price", logs, "-f", "csv", "--prices", tmp_path / "other.yaml"])
+    assert code == 0
+    assert out.splitlines() == [priced[0]]
+    assert priced[0].startswith("provider,model,currency,records,")

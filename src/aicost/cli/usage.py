@@ -231,12 +231,17 @@ def _size(files: Any) -> int:
 
 
 def _report(result: UsageResult, catalog: Catalog, at: dt.datetime | None) -> Any:
-    from aicost.engine.report import Report
+    import dataclasses
+
+    from aicost.engine.report import Report, UsageRow
     from aicost.render.usage import flat_row
 
     compare = bool(result.targets)
     rows = [flat_row(r, compare) for r in result.rows]
-    columns = list(result.by) + [k for k in rows[0] if k not in result.by] if rows else None
+    # with no priced row the CSV still gets its header: the keys of a row's fields
+    fields = list(rows[0]) if rows else [f.name for f in dataclasses.fields(UsageRow)]
+    dropped = ("group",) if compare else ("group", "target", "unpriced_records")
+    columns = list(result.by) + [k for k in fields if k not in result.by and k not in dropped]
     return Report(
         kind="usage",
         payload=result,
